@@ -1,0 +1,159 @@
+//! The crate's one error type.
+
+use core::fmt;
+
+/// Which argument or quantity an [`Error`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum What {
+    /// The feature matrix `x`.
+    X,
+    /// The targets `y`.
+    Y,
+    /// The weight vector `w`.
+    Weights,
+    /// The caller's gradient buffer.
+    Gradient,
+    /// The number of samples `n`.
+    Rows,
+    /// The number of features `d`.
+    Features,
+    /// The column stride (leading dimension) of a column-major matrix.
+    LeadingDimension,
+    /// A row range asked of a data view.
+    RowRange,
+    /// The loss `Σ r²` of a pass.
+    Loss,
+    /// The bias `b`.
+    Bias,
+    /// The learning rate.
+    LearningRate,
+    /// The convergence tolerance.
+    Tolerance,
+}
+
+impl fmt::Display for What {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            What::X => "x",
+            What::Y => "y",
+            What::Weights => "weights",
+            What::Gradient => "gradient buffer",
+            What::Rows => "number of rows n",
+            What::Features => "number of features d",
+            What::LeadingDimension => "leading dimension ld",
+            What::RowRange => "row range",
+            What::Loss => "loss",
+            What::Bias => "bias",
+            What::LearningRate => "learning rate",
+            What::Tolerance => "tolerance",
+        })
+    }
+}
+
+/// Everything that can go wrong, with what was wrong and where.
+///
+/// Every fallible function of the crate returns this type; none panics. An error never leaves
+/// the caller's model half-updated: see each function's `# Errors` section for the state it
+/// leaves behind.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A slice does not have the length the shape requires.
+    Length {
+        /// The slice.
+        what: What,
+        /// The length the shape requires (for `x` of a column-major view: the least one).
+        expected: usize,
+        /// The length given.
+        found: usize,
+    },
+    /// `n == 0` or `d == 0`: there is nothing to fit.
+    Empty(What),
+    /// `n·d` (or `(d−1)·ld + n`) does not fit in `usize`.
+    Overflow,
+    /// A column-major leading dimension smaller than the number of rows.
+    LeadingDimension {
+        /// The leading dimension given.
+        ld: usize,
+        /// The number of rows, the least it may be.
+        n: usize,
+    },
+    /// A row range outside the view, or empty.
+    RowRange {
+        /// First row asked for.
+        start: usize,
+        /// One past the last row asked for.
+        end: usize,
+        /// Rows in the view.
+        n: usize,
+    },
+    /// A non-finite value (NaN or ±∞) in the data, found by a finiteness check.
+    NonFiniteData {
+        /// `What::X` or `What::Y`.
+        what: What,
+        /// The sample (row) index.
+        row: usize,
+        /// The feature index (0 for `y`).
+        col: usize,
+    },
+    /// A pass produced a non-finite loss or gradient: the data hold NaN/∞, or the values
+    /// overflow `f32` at these parameters.
+    NonFinite(What),
+    /// A parameter is not finite, or a configuration value is out of its range (for example a
+    /// learning rate that is not finite and positive).
+    InvalidParameter {
+        /// Which parameter.
+        what: What,
+        /// Its value, widened to f64.
+        value: f64,
+    },
+    /// Gradient descent diverged: at this epoch the loss or the gradient became non-finite, or
+    /// the update would have made a parameter non-finite. The model holds the last finite
+    /// parameters (those in force at the start of that epoch).
+    Diverged {
+        /// The 1-based epoch at which it happened.
+        epoch: usize,
+        /// What became non-finite.
+        what: What,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::Length {
+                what,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{what} has length {found}, the shape requires {expected}"
+            ),
+            Error::Empty(what) => write!(f, "{what} is zero: nothing to fit"),
+            Error::Overflow => f.write_str("the data shape overflows usize"),
+            Error::LeadingDimension { ld, n } => {
+                write!(f, "leading dimension {ld} is smaller than the {n} rows")
+            }
+            Error::RowRange { start, end, n } => {
+                write!(f, "row range {start}..{end} is empty or outside 0..{n}")
+            }
+            Error::NonFiniteData { what, row, col } => {
+                write!(f, "{what} is not finite at row {row}, column {col}")
+            }
+            Error::NonFinite(what) => write!(
+                f,
+                "the {what} is not finite: the data hold NaN/inf or overflow f32 at these parameters"
+            ),
+            Error::InvalidParameter { what, value } => {
+                write!(f, "invalid {what}: {value}")
+            }
+            Error::Diverged { epoch, what } => write!(
+                f,
+                "diverged at epoch {epoch}: the {what} became non-finite; the model holds the last finite parameters"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

@@ -1,0 +1,471 @@
+//! The fused `f32x8` kernels: same names and signatures as
+//! [`reference`](crate::kernels::reference), one read of the data.
+//!
+//! # Strategy per layout
+//! * Column-major, and row-major with `d < 8`: eight samples per vector. Each vector's
+//!   residual is `((Σⱼ fⱼ·wⱼ) + b) − y` with the features `fⱼ` in order, exactly as
+//!   [`residual`](crate::kernels::reference::residual) forms it, so the residuals have the
+//!   reference's bits. One accumulator per feature, two sets (even and odd vectors) to hide
+//!   latency. For `d ≤ 8` everything stays in registers; for larger column-major `d` a tile
+//!   of [`TILE`] samples is swept twice (residuals, then gradient) from cache. Row-major
+//!   samples are gathered into feature vectors.
+//! * Row-major, `d ≥ 8`: blocks of eight rows. Each row's dot product runs over its 8-wide
+//!   chunks in one accumulator; the eight accumulators are summed together by one transpose
+//!   (AVX) or lane by lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. The gradient of a tile of
+//!   rows (at most 16 KiB of `x`) is then `Σₖ rₖ·xₖ` chunk by chunk, re-read from L1.
+//!
+//! Sample tails (`n mod 8`) and feature tails (`d mod 8`) go through scalar code with the
+//! same arithmetic; no lane is ever zero-padded.
+//!
+//! # Floating-point contract
+//! Lane-wise `*` then `+` (two roundings), horizontal sums in a written-out order, f32
+//! partial sums folded into f64 once per tile. No `reduce_add`, no `mul_add` (unless the
+//! `fma` feature is on), no runtime dispatch: for a given layout and shape the result bits are
+//! the same in every build and on every target. The two layouts sum in different orders, so
+//! for `d ≥ 8` their bits differ from each other (within the bound of
+//! [`bound`](crate::kernels::bound)).
+
+use core::array;
+
+use wide::f32x8;
+
+use super::lanes::{hsum8, load, load_at, madd, smadd, tree8, widen_add, widen_sum};
+use super::{Sums, check_params, finish};
+use crate::data::{ColMajor, Dataset, RowMajor};
+use crate::error::Error;
+
+/// Samples per f64 fold in the column-major and small-`d` row-major kernels.
+pub const TILE: usize = 256;
+const TILE_VECS: usize = TILE / 8;
+/// Most rows in one tile of the wide row-major kernel.
+const RM_TILE_MAX: usize = 256;
+/// Values of `x` in one tile of the wide row-major kernel (16 KiB: half of a typical L1d).
+const RM_TILE_VALUES: usize = 4096;
+
+/// The longest chain of f32 additions into one accumulator in any kernel here, counting the
+/// merge of the two accumulator sets: `RM_TILE_MAX / 2 + 1` (the wide row-major gradient;
+/// the others are shorter). The error bound of [`bound`](crate::kernels::bound) uses it.
+pub const F32_CHAIN: usize = RM_TILE_MAX / 2 + 1;
+
+/// Rows per tile of the wide row-major kernel for `d` features: a multiple of 8 with at
+/// most 4096 values of `x`, between 8 and 256 rows.
+pub fn row_major_tile(d: usize) -> usize {
+    (RM_TILE_VALUES / d.max(1) / 8 * 8).clamp(8, RM_TILE_MAX)
+}
+
+/// Loss, bias and gradient sums over all samples of either layout.
+///
+/// `grad` is overwritten with `Σᵢ rᵢ·xᵢⱼ` for every feature `j`.
+///
+/// # Errors
+/// [`Error::Length`] if `w` or `grad` does not have `d` elements;
+/// [`Error::NonFinite`] if a sum is NaN or ±∞ (the data hold NaN/∞ or overflow), in which
+/// case `grad` holds unspecified values.
+///
+/// # Example
+/// ```
+/// use steepest::{kernels::simd, RowMajor};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let mut g = [0.0];
+/// let s = simd::gradient(&data.into(), &[0.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, s.bias, g[0]), (120.0, -20.0, -60.0)); // the seed's Σr², Σr, Σr·x
+/// # Ok::<(), steepest::Error>(())
+/// ```
+pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error> {
+    match data {
+        Dataset::RowMajor(v) => gradient_row_major(v, w, b, grad),
+        Dataset::ColMajor(v) => gradient_col_major(v, w, b, grad),
+    }
+}
+
+/// [`gradient`] for a row-major view.
+///
+/// # Errors
+/// As [`gradient`].
+pub fn gradient_row_major(
+    data: &RowMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+) -> Result<Sums, Error> {
+    check_params(data.d(), w, grad)?;
+    grad.fill(0.0);
+    let mut s = Sums {
+        rows: data.n(),
+        ..Sums::default()
+    };
+    match data.d() {
+        1 => rm_small::<1>(data, w, b, grad, &mut s),
+        2 => rm_small::<2>(data, w, b, grad, &mut s),
+        3 => rm_small::<3>(data, w, b, grad, &mut s),
+        4 => rm_small::<4>(data, w, b, grad, &mut s),
+        5 => rm_small::<5>(data, w, b, grad, &mut s),
+        6 => rm_small::<6>(data, w, b, grad, &mut s),
+        7 => rm_small::<7>(data, w, b, grad, &mut s),
+        _ => rm_wide(data, w, b, grad, &mut s),
+    }
+    finish(s, grad)
+}
+
+/// [`gradient`] for a column-major view.
+///
+/// # Errors
+/// As [`gradient`].
+pub fn gradient_col_major(
+    data: &ColMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+) -> Result<Sums, Error> {
+    check_params(data.d(), w, grad)?;
+    grad.fill(0.0);
+    let mut s = Sums {
+        rows: data.n(),
+        ..Sums::default()
+    };
+    match data.d() {
+        1 => cm_small::<1>(data, w, b, grad, &mut s),
+        2 => cm_small::<2>(data, w, b, grad, &mut s),
+        3 => cm_small::<3>(data, w, b, grad, &mut s),
+        4 => cm_small::<4>(data, w, b, grad, &mut s),
+        5 => cm_small::<5>(data, w, b, grad, &mut s),
+        6 => cm_small::<6>(data, w, b, grad, &mut s),
+        7 => cm_small::<7>(data, w, b, grad, &mut s),
+        8 => cm_small::<8>(data, w, b, grad, &mut s),
+        _ => cm_tiled(data, w, b, grad, &mut s),
+    }
+    let n_vec = data.n() / 8;
+    for (i, &y) in data.y().iter().enumerate().skip(8 * n_vec) {
+        let sample = data.columns().map(|c| c.get(i).copied().unwrap_or(0.0));
+        tail_sample(sample, w, b, y, grad, &mut s);
+    }
+    finish(s, grad)
+}
+
+// ---------------------------------------------------------------------------------------
+// Eight samples per vector, d ≤ 8 (column-major) or d < 8 (row-major, gathered).
+// ---------------------------------------------------------------------------------------
+
+/// One accumulator set of the small-`d` kernel.
+#[derive(Clone, Copy)]
+struct Acc<const D: usize> {
+    g: [f32x8; D],
+    loss: f32x8,
+    bias: f32x8,
+}
+
+impl<const D: usize> Acc<D> {
+    const ZERO: Self = Acc {
+        g: [f32x8::ZERO; D],
+        loss: f32x8::ZERO,
+        bias: f32x8::ZERO,
+    };
+}
+
+/// One vector of eight samples: residual, then every sum. The defining arithmetic of the
+/// eight-samples-per-vector kernels (`cm_tiled` repeats it in two sweeps).
+#[inline(always)]
+fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &mut Acc<D>) {
+    let mut p = f32x8::ZERO;
+    for (fj, wj) in f.iter().zip(w) {
+        p = madd(*fj, *wj, p);
+    }
+    let r = (p + b) - y;
+    for (gj, fj) in a.g.iter_mut().zip(f) {
+        *gj = madd(r, fj, *gj);
+    }
+    a.loss = madd(r, r, a.loss);
+    a.bias += r;
+}
+
+/// Runs [`step`] over `n_vec` vectors (`load(v)` gives vector `v`'s features), tile by tile,
+/// folding each tile into f64.
+#[inline(always)]
+fn small<const D: usize>(
+    n_vec: usize,
+    load_features: impl Fn(usize) -> [f32x8; D],
+    y: &[[f32; 8]],
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let wv: [f32x8; D] = array::from_fn(|j| f32x8::splat(w.get(j).copied().unwrap_or(0.0)));
+    let bv = f32x8::splat(b);
+    let mut v = 0;
+    while v < n_vec {
+        let end = n_vec.min(v + TILE_VECS);
+        let (mut a0, mut a1) = (Acc::<D>::ZERO, Acc::<D>::ZERO);
+        while v + 2 <= end {
+            step(load_features(v), load_at(y, v), &wv, bv, &mut a0);
+            step(load_features(v + 1), load_at(y, v + 1), &wv, bv, &mut a1);
+            v += 2;
+        }
+        if v < end {
+            step(load_features(v), load_at(y, v), &wv, bv, &mut a0);
+            v += 1;
+        }
+        for (g, (x0, x1)) in grad.iter_mut().zip(a0.g.iter().zip(&a1.g)) {
+            *g += widen_sum(*x0 + *x1);
+        }
+        s.loss += widen_sum(a0.loss + a1.loss);
+        s.bias += widen_sum(a0.bias + a1.bias);
+    }
+}
+
+fn cm_small<const D: usize>(
+    data: &ColMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let n_vec = data.n() / 8;
+    let cols: [&[[f32; 8]]; D] =
+        array::from_fn(|j| data.column(j).map_or(&[][..], |c| c.as_chunks::<8>().0));
+    let y = data.y().as_chunks::<8>().0;
+    small::<D>(n_vec, |v| cols.map(|c| load_at(c, v)), y, w, b, grad, s);
+}
+
+fn rm_small<const D: usize>(
+    data: &RowMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let n_vec = data.n() / 8;
+    let x = data.x();
+    let y = data.y().as_chunks::<8>().0;
+    small::<D>(
+        n_vec,
+        |v| gather::<D>(x.get(8 * D * v..8 * D * (v + 1)).unwrap_or(&[])),
+        y,
+        w,
+        b,
+        grad,
+        s,
+    );
+    let rows = x.chunks_exact(D).zip(data.y()).skip(8 * n_vec);
+    for (row, &yi) in rows {
+        tail_sample(row.iter().copied(), w, b, yi, grad, s);
+    }
+}
+
+/// The `D` feature vectors of eight consecutive rows (`g` holds `8·D` values).
+#[inline(always)]
+fn gather<const D: usize>(g: &[f32]) -> [f32x8; D] {
+    match <&[[f32; D]; 8]>::try_from(g.as_chunks::<D>().0) {
+        Ok(rows) => {
+            array::from_fn(|j| f32x8::new(rows.map(|row| row.get(j).copied().unwrap_or(0.0))))
+        }
+        Err(_) => [f32x8::ZERO; D],
+    }
+}
+
+/// The column-major kernel for `d > 8`: per tile of [`TILE`] samples, one sweep over the
+/// columns forms the residuals, a second (from cache) accumulates the gradient. Same
+/// arithmetic, in the same order, as [`step`].
+fn cm_tiled<'a>(data: &ColMajor<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
+    let n_vec = data.n() / 8;
+    let y = data.y().as_chunks::<8>().0;
+    let bv = f32x8::splat(b);
+    let mut r = [f32x8::ZERO; TILE_VECS];
+    let mut v0 = 0;
+    while v0 < n_vec {
+        let m = TILE_VECS.min(n_vec - v0);
+        let tile = |col: &'a [f32]| -> &'a [[f32; 8]] {
+            col.as_chunks::<8>().0.get(v0..v0 + m).unwrap_or(&[])
+        };
+        let mut p = [f32x8::ZERO; TILE_VECS];
+        for (col, &wj) in data.columns().zip(w) {
+            let wv = f32x8::splat(wj);
+            for (pv, xv) in p.iter_mut().zip(tile(col)) {
+                *pv = madd(load(xv), wv, *pv);
+            }
+        }
+        let yt = y.get(v0..v0 + m).unwrap_or(&[]);
+        let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
+        for (rv, (pv, yv)) in r.chunks_mut(2).zip(p.chunks(2).zip(yt.chunks(2))) {
+            for (k, (ri, (pi, yi))) in rv.iter_mut().zip(pv.iter().zip(yv)).enumerate() {
+                *ri = (*pi + bv) - load(yi);
+                if k == 0 {
+                    l0 = madd(*ri, *ri, l0);
+                    b0 += *ri;
+                } else {
+                    l1 = madd(*ri, *ri, l1);
+                    b1 += *ri;
+                }
+            }
+        }
+        s.loss += widen_sum(l0 + l1);
+        s.bias += widen_sum(b0 + b1);
+        let rt = r.get(..m).unwrap_or(&[]);
+        for (col, g) in data.columns().zip(grad.iter_mut()) {
+            let (mut g0, mut g1) = (f32x8::ZERO, f32x8::ZERO);
+            for (rp, xp) in rt.chunks(2).zip(tile(col).chunks(2)) {
+                match (rp, xp) {
+                    ([r0, r1], [x0, x1]) => {
+                        g0 = madd(*r0, load(x0), g0);
+                        g1 = madd(*r1, load(x1), g1);
+                    }
+                    ([r0, ..], [x0, ..]) => g0 = madd(*r0, load(x0), g0),
+                    _ => {}
+                }
+            }
+            *g += widen_sum(g0 + g1);
+        }
+        v0 += m;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Row-major, d ≥ 8: blocks of eight rows, dot products across features.
+// ---------------------------------------------------------------------------------------
+
+fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
+    let d = data.d();
+    let (wc, wt) = w.as_chunks::<8>();
+    let (x, y) = (data.x(), data.y());
+    let n_full = data.n() / 8 * 8;
+    // n_full ≤ n, so n_full·d ≤ n·d = x.len(): the splits succeed.
+    let (xs, x_tail) = x.split_at_checked(n_full * d).unwrap_or((&[], x));
+    let (ys, y_tail) = y.split_at_checked(n_full).unwrap_or((&[], y));
+    let bv = f32x8::splat(b);
+    let t = row_major_tile(d);
+    let mut r_buf = [0.0f32; RM_TILE_MAX];
+    for (xt, yt) in xs.chunks(t * d).zip(ys.chunks(t)) {
+        let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
+        let groups = xt.chunks_exact(8 * d).zip(yt.as_chunks::<8>().0);
+        for (k, ((xg, yg), rg)) in groups.zip(r_buf.as_chunks_mut::<8>().0).enumerate() {
+            let r = group_residual(xg, d, wc, wt, bv, load(yg));
+            *rg = r.to_array();
+            if k % 2 == 0 {
+                l0 = madd(r, r, l0);
+                b0 += r;
+            } else {
+                l1 = madd(r, r, l1);
+                b1 += r;
+            }
+        }
+        s.loss += widen_sum(l0 + l1);
+        s.bias += widen_sum(b0 + b1);
+        tile_gradient(xt, d, r_buf.get(..yt.len()).unwrap_or(&[]), grad);
+    }
+    for (row, &yi) in x_tail.chunks_exact(d).zip(y_tail) {
+        let r = row_residual(row, wc, wt, b, yi);
+        accumulate(row.iter().copied(), r, grad, s);
+    }
+}
+
+/// Residuals of eight rows (`xg` holds `8·d` values): per row one accumulator over the 8-wide
+/// chunks, the eight summed together by [`hsum8`], then the feature tail in order.
+#[inline(always)]
+fn group_residual(xg: &[f32], d: usize, wc: &[[f32; 8]], wt: &[f32], b: f32x8, y: f32x8) -> f32x8 {
+    let rows: [&[f32]; 8] = array::from_fn(|k| xg.get(k * d..k * d + d).unwrap_or(&[]));
+    let mut acc = [f32x8::ZERO; 8];
+    for (a, row) in acc.iter_mut().zip(rows) {
+        for (xv, wv) in row.as_chunks::<8>().0.iter().zip(wc) {
+            *a = madd(load(xv), load(wv), *a);
+        }
+    }
+    let mut p = hsum8(acc);
+    let c8 = 8 * wc.len();
+    for (jt, &wj) in wt.iter().enumerate() {
+        let col = f32x8::new(rows.map(|row| row.get(c8 + jt).copied().unwrap_or(0.0)));
+        p = madd(col, f32x8::splat(wj), p);
+    }
+    (p + b) - y
+}
+
+/// One row's residual with [`group_residual`]'s arithmetic, for the last `n mod 8` rows.
+fn row_residual(row: &[f32], wc: &[[f32; 8]], wt: &[f32], b: f32, y: f32) -> f32 {
+    let (xc, xt) = row.as_chunks::<8>();
+    let mut a = f32x8::ZERO;
+    for (xv, wv) in xc.iter().zip(wc) {
+        a = madd(load(xv), load(wv), a);
+    }
+    let mut p = tree8(a.to_array());
+    for (&xj, &wj) in xt.iter().zip(wt) {
+        p = smadd(xj, wj, p);
+    }
+    (p + b) - y
+}
+
+/// Adds `Σₖ rₖ·xₖ` over a tile's rows (`rt` holds their residuals, an even count) into
+/// `grad`: 8-wide chunks four at a time, even and odd rows in separate accumulators.
+fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], grad: &mut [f64]) {
+    let (gc, gt) = grad.as_chunks_mut::<8>();
+    for (blk, g) in gc.chunks_mut(4).enumerate() {
+        let lo = 32 * blk;
+        match g.len() {
+            4 => chunk_block::<4>(xt, d, lo, rt, g),
+            3 => chunk_block::<3>(xt, d, lo, rt, g),
+            2 => chunk_block::<2>(xt, d, lo, rt, g),
+            _ => chunk_block::<1>(xt, d, lo, rt, g),
+        }
+    }
+    let c8 = 8 * gc.len();
+    let pairs = xt.chunks_exact(2 * d).zip(rt.as_chunks::<2>().0);
+    for (jt, g) in gt.iter_mut().enumerate() {
+        let j = c8 + jt;
+        let (mut s0, mut s1) = (0.0f32, 0.0f32);
+        for (pair, &[r0, r1]) in pairs.clone() {
+            s0 = smadd(r0, pair.get(j).copied().unwrap_or(0.0), s0);
+            s1 = smadd(r1, pair.get(d + j).copied().unwrap_or(0.0), s1);
+        }
+        *g += f64::from(s0 + s1);
+    }
+}
+
+/// [`tile_gradient`] for the `K` chunks of features starting at `lo`.
+#[inline(always)]
+fn chunk_block<const K: usize>(xt: &[f32], d: usize, lo: usize, rt: &[f32], g: &mut [[f64; 8]]) {
+    let (mut a0, mut a1) = ([f32x8::ZERO; K], [f32x8::ZERO; K]);
+    let hi = lo + 8 * K;
+    for (pair, &[r0, r1]) in xt.chunks_exact(2 * d).zip(rt.as_chunks::<2>().0) {
+        let (xe, xo) = pair.split_at_checked(d).unwrap_or((&[], &[]));
+        let xe = xe.get(lo..hi).unwrap_or(&[]).as_chunks::<8>().0;
+        let xo = xo.get(lo..hi).unwrap_or(&[]).as_chunks::<8>().0;
+        let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
+        for (a, xv) in a0.iter_mut().zip(xe) {
+            *a = madd(re, load(xv), *a);
+        }
+        for (a, xv) in a1.iter_mut().zip(xo) {
+            *a = madd(ro, load(xv), *a);
+        }
+    }
+    for (gl, (x0, x1)) in g.iter_mut().zip(a0.iter().zip(&a1)) {
+        widen_add(gl, *x0 + *x1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scalar tails.
+// ---------------------------------------------------------------------------------------
+
+/// A sample outside the vectors: the residual as [`step`] forms it, then exact f64 products.
+fn tail_sample(
+    x: impl Iterator<Item = f32> + Clone,
+    w: &[f32],
+    b: f32,
+    y: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let mut p = 0.0f32;
+    for (xj, &wj) in x.clone().zip(w) {
+        p = smadd(xj, wj, p);
+    }
+    accumulate(x, (p + b) - y, grad, s);
+}
+
+/// Adds one sample's terms, as exact f64 products, into the sums.
+fn accumulate(x: impl Iterator<Item = f32>, r: f32, grad: &mut [f64], s: &mut Sums) {
+    let r64 = f64::from(r);
+    for (g, xj) in grad.iter_mut().zip(x) {
+        *g += r64 * f64::from(xj);
+    }
+    s.loss += r64 * r64;
+    s.bias += r64;
+}
