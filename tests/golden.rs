@@ -1,0 +1,77 @@
+//! Golden bits: the kernels' results, pinned. CI runs this file in the default (SSE2) build and
+//! with `-C target-cpu=native` (AVX2/FMA/AVX-512), and the firmware check compares a Cortex-M
+//! run with the host: the same bits everywhere is the crate's floating-point contract.
+//! (With the opt-in `fma` feature the bits legitimately differ, so the test is skipped there.)
+
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro128PlusPlus;
+use steepest::kernels::simd;
+use steepest::{ColMajor, Dataset, GradientDescent, RowMajor};
+
+/// Values in [-1, 1) from the top 24 bits of the generator: exact in f32 on every target.
+fn values(rng: &mut Xoshiro128PlusPlus, k: usize) -> Vec<f32> {
+    (0..k)
+        .map(|_| (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0)
+        .collect()
+}
+
+/// FNV-1a over the bits of every result of one pass and of a short GD fit.
+fn fingerprint(data: &Dataset<'_>, w: &[f32]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |bits: u64| {
+        for byte in bits.to_le_bytes() {
+            h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    let mut g = vec![0.0; w.len()];
+    let s = simd::gradient(data, w, 0.125, &mut g).unwrap();
+    eat(s.loss.to_bits());
+    eat(s.bias.to_bits());
+    g.iter().for_each(|v| eat(v.to_bits()));
+    let (mut wf, mut b) = (w.to_vec(), 0.0f32);
+    let gd = GradientDescent {
+        learning_rate: 0.05,
+        max_epochs: 20,
+        tolerance: None,
+    };
+    let report = gd.fit(data, &mut wf, &mut b, &mut g).unwrap();
+    eat(report.loss.to_bits());
+    wf.iter().for_each(|v| eat(u64::from(v.to_bits())));
+    eat(u64::from(b.to_bits()));
+    h
+}
+
+#[test]
+#[cfg_attr(feature = "fma", ignore = "the fma feature gives up bit identity across builds")]
+fn results_have_the_pinned_bits() {
+    let golden: [(usize, usize, u64, u64); 6] = [
+        (1003, 1, 0x834be44640775580, 0x834be44640775580),
+        (1003, 3, 0x70c126b509bbe1eb, 0x70c126b509bbe1eb),
+        (1003, 8, 0x57e3621377fd9540, 0xa07f3d4f8da48c5b),
+        (1003, 13, 0xc4eec92133ca622a, 0xe1c0aa3922a5f6a3),
+        (1003, 37, 0x63a04d3613af8cd2, 0x7cf4cd11c02fc7fa),
+        (77, 300, 0x098776e4d2420627, 0xe242b75b3205fd1c),
+    ];
+    let mut rng = Xoshiro128PlusPlus::seed_from_u64(2026);
+    let mut actual = Vec::new();
+    for &(n, d, _, _) in &golden {
+        let x = values(&mut rng, n * d);
+        let y = values(&mut rng, n);
+        let w = values(&mut rng, d);
+        let rm = RowMajor::new(&x, &y, n, d).unwrap();
+        let ld = n + 5;
+        let mut xc = vec![0.0f32; d * ld];
+        for i in 0..n {
+            for j in 0..d {
+                xc[j * ld + i] = x[i * d + j];
+            }
+        }
+        let cm = ColMajor::new(&xc, &y, n, d, ld).unwrap();
+        actual.push((n, d, fingerprint(&rm.into(), &w), fingerprint(&cm.into(), &w)));
+    }
+    let show: Vec<String> = actual
+        .iter()
+        .map(|(n, d, a, b)| format!("({n}, {d}, {a:#018x}, {b:#018x}),"))
+        .collect();
+    assert_eq!(actual, golden, "actual:\n{}", show.join("\n"));
+}

@@ -1,0 +1,105 @@
+//! The SIMD kernels against the scalar reference, within the written error bound.
+
+mod common;
+
+use common::{Owned, check_against_reference};
+use proptest::prelude::*;
+use steepest::kernels::simd;
+
+/// A case: shape, layout, placement and values scaled by 10^scale.
+fn case() -> impl Strategy<Value = (Owned, Vec<f32>, f32, String)> {
+    (1usize..=40, 1usize..=20, 0usize..8, prop::option::of(0usize..5), -3i32..=3)
+        .prop_flat_map(|(n, d, offset, pad, scale)| {
+            let m = 10f32.powi(scale);
+            (
+                prop::collection::vec(-1.0f32..1.0, n * d),
+                prop::collection::vec(-1.0f32..1.0, n),
+                prop::collection::vec(-1.0f32..1.0, d),
+                -1.0f32..1.0,
+                Just((d, offset, pad, m)),
+            )
+        })
+        .prop_map(|(x, y, w, b, (d, offset, pad, m))| {
+            let x: Vec<f32> = x.iter().map(|v| v * m).collect();
+            let y: Vec<f32> = y.iter().map(|v| v * m).collect();
+            let ctx = format!("offset={offset} pad={pad:?} scale={m} x={x:?} y={y:?}");
+            (Owned::new(&x, &y, d, offset, pad), w, b * m, ctx)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(512)
+    ))]
+
+    #[test]
+    fn simd_matches_reference((data, w, b, ctx) in case()) {
+        check_against_reference(&data.view(), &w, b, &ctx);
+    }
+
+    /// For d < 8 both layouts run the same arithmetic: identical bits.
+    #[test]
+    fn small_d_layouts_agree_bitwise(
+        (n, d) in (1usize..=70, 1usize..8),
+        seed in any::<u64>(),
+    ) {
+        let vals = |k: usize, salt: u64| -> Vec<f32> {
+            (0..k).map(|i| {
+                let h = (i as u64 ^ seed ^ salt).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                ((h >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            }).collect()
+        };
+        let (x, y, w) = (vals(n * d, 1), vals(n, 2), vals(d, 3));
+        let rm = Owned::new(&x, &y, d, 0, None);
+        let cm = Owned::new(&x, &y, d, 0, Some(3));
+        let (mut g1, mut g2) = (vec![0.0; d], vec![0.0; d]);
+        let a = simd::gradient(&rm.view(), &w, 0.25, &mut g1).unwrap();
+        let c = simd::gradient(&cm.view(), &w, 0.25, &mut g2).unwrap();
+        prop_assert_eq!(a.loss.to_bits(), c.loss.to_bits());
+        prop_assert_eq!(a.bias.to_bits(), c.bias.to_bits());
+        for (p, q) in g1.iter().zip(&g2) {
+            prop_assert_eq!(p.to_bits(), q.to_bits());
+        }
+    }
+}
+
+/// Every n from 1 to 3 tiles past the vector width and every d to 3 chunks past 8, at every
+/// offset 0..8, both layouts: each tail and block boundary on purpose.
+#[test]
+fn every_small_shape_and_offset() {
+    for d in 1..=27 {
+        for n in (1..=40).chain([255, 256, 257, 263, 520]) {
+            let x: Vec<f32> = (0..n * d).map(|k| ((k * 7919) % 263) as f32 / 131.0 - 1.0).collect();
+            let y: Vec<f32> = (0..n).map(|i| ((i * 104_729) % 97) as f32 / 48.0 - 1.0).collect();
+            let w: Vec<f32> = (0..d).map(|j| (j as f32 * 0.37).sin()).collect();
+            for offset in [0, 1, 3, 7] {
+                for pad in [None, Some(0), Some(5)] {
+                    let data = Owned::new(&x, &y, d, offset, pad);
+                    check_against_reference(&data.view(), &w, 0.5, &format!("offset={offset} pad={pad:?}"));
+                }
+            }
+        }
+    }
+}
+
+/// A wrong index or a dropped tail gives errors the size of the sums: the bound must be far
+/// tighter than that, or the property above would prove nothing.
+#[test]
+fn bound_is_tight_enough_to_catch_a_dropped_sample() {
+    let n = 37;
+    let d = 5;
+    let x: Vec<f32> = (0..n * d).map(|k| (k as f32 * 0.1).cos()).collect();
+    let y: Vec<f32> = (0..n).map(|i| (i as f32).sin()).collect();
+    let w = vec![0.5; d];
+    let full = Owned::new(&x, &y, d, 0, None);
+    let short = Owned::new(&x[..(n - 1) * d], &y[..n - 1], d, 0, None);
+    let mut tol = vec![0.0; d];
+    let t = steepest::kernels::bound::tolerance(&full.view(), &w, 0.0, &mut tol).unwrap();
+    let (mut g1, mut g2) = (vec![0.0; d], vec![0.0; d]);
+    let a = simd::gradient(&full.view(), &w, 0.0, &mut g1).unwrap();
+    let b = simd::gradient(&short.view(), &w, 0.0, &mut g2).unwrap();
+    assert!((a.loss - b.loss).abs() > 1e3 * t.loss, "{a:?} {b:?} {t:?}");
+    for j in 0..d {
+        assert!((g1[j] - g2[j]).abs() > 1e3 * tol[j], "feature {j}");
+    }
+}
