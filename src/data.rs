@@ -94,7 +94,7 @@ impl<'a> RowMajor<'a> {
     /// # Errors
     /// [`Error::NonFiniteData`] naming the first row (and column) that holds NaN or ±∞.
     pub fn check_finite(&self) -> Result<(), Error> {
-        for (row, (xs, y)) in self.x.chunks_exact(self.d).zip(self.y).enumerate() {
+        for (row, (xs, y)) in self.x.chunks_exact(self.d.max(1)).zip(self.y).enumerate() {
             if let Some(col) = xs.iter().position(|v| !v.is_finite()) {
                 return Err(Error::NonFiniteData {
                     what: What::X,

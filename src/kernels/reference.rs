@@ -68,7 +68,7 @@ pub fn gradient_row_major(
         rows: data.n(),
         ..Sums::default()
     };
-    for (row, &y) in data.x().chunks_exact(data.d()).zip(data.y()) {
+    for (row, &y) in data.x().chunks_exact(data.d().max(1)).zip(data.y()) {
         let r = residual(row.iter().copied(), w, b, y);
         for (g, &x) in grad.iter_mut().zip(row) {
             *g += f64::from(r) * f64::from(x);

@@ -334,9 +334,9 @@ fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sum
     let bv = f32x8::splat(b);
     let t = row_major_tile(d);
     let mut r_buf = [0.0f32; RM_TILE_MAX];
-    for (xt, yt) in xs.chunks(t * d).zip(ys.chunks(t)) {
+    for (xt, yt) in xs.chunks((t * d).max(1)).zip(ys.chunks(t.max(1))) {
         let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
-        let groups = xt.chunks_exact(8 * d).zip(yt.as_chunks::<8>().0);
+        let groups = xt.chunks_exact((8 * d).max(1)).zip(yt.as_chunks::<8>().0);
         for (k, ((xg, yg), rg)) in groups.zip(r_buf.as_chunks_mut::<8>().0).enumerate() {
             let r = group_residual(xg, d, wc, wt, bv, load(yg));
             *rg = r.to_array();
@@ -352,7 +352,7 @@ fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sum
         s.bias += widen_sum(b0 + b1);
         tile_gradient(xt, d, r_buf.get(..yt.len()).unwrap_or(&[]), grad);
     }
-    for (row, &yi) in x_tail.chunks_exact(d).zip(y_tail) {
+    for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
         let r = row_residual(row, wc, wt, b, yi);
         accumulate(row.iter().copied(), r, grad, s);
     }
@@ -406,7 +406,7 @@ fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], grad: &mut [f64]) {
         }
     }
     let c8 = 8 * gc.len();
-    let pairs = xt.chunks_exact(2 * d).zip(rt.as_chunks::<2>().0);
+    let pairs = xt.chunks_exact((2 * d).max(1)).zip(rt.as_chunks::<2>().0);
     for (jt, g) in gt.iter_mut().enumerate() {
         let j = c8 + jt;
         let (mut s0, mut s1) = (0.0f32, 0.0f32);
@@ -423,7 +423,7 @@ fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], grad: &mut [f64]) {
 fn chunk_block<const K: usize>(xt: &[f32], d: usize, lo: usize, rt: &[f32], g: &mut [[f64; 8]]) {
     let (mut a0, mut a1) = ([f32x8::ZERO; K], [f32x8::ZERO; K]);
     let hi = lo + 8 * K;
-    for (pair, &[r0, r1]) in xt.chunks_exact(2 * d).zip(rt.as_chunks::<2>().0) {
+    for (pair, &[r0, r1]) in xt.chunks_exact((2 * d).max(1)).zip(rt.as_chunks::<2>().0) {
         let (xe, xo) = pair.split_at_checked(d).unwrap_or((&[], &[]));
         let xe = xe.get(lo..hi).unwrap_or(&[]).as_chunks::<8>().0;
         let xo = xo.get(lo..hi).unwrap_or(&[]).as_chunks::<8>().0;

@@ -1,0 +1,61 @@
+//! Calls every public kernel and the GD driver on opaque inputs (`black_box`), so nothing is
+//! constant-folded away. Built by `.ci/run`; never run.
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+
+use steepest::kernels::{bound, reference, simd};
+use steepest::{ColMajor, Dataset, GradientDescent, RowMajor};
+
+static X: [f32; 64] = [0.5; 64];
+static Y: [f32; 16] = [1.0; 16];
+
+fn exercise(data: &Dataset<'_>, w: &mut [f32], grad: &mut [f64]) {
+    let b = black_box(0.25f32);
+    let _ = black_box(simd::gradient(data, w, b, grad));
+    let _ = black_box(reference::gradient(data, w, b, grad));
+    let _ = black_box(bound::tolerance(data, w, b, grad));
+    let _ = black_box(data.check_finite());
+    let _ = black_box(data.rows(black_box(1)..black_box(3)));
+    let mut bias = b;
+    let gd = black_box(GradientDescent::default());
+    let _ = black_box(gd.fit(data, w, &mut bias, grad));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn _start() -> ! {
+    let x: &[f32] = black_box(&X);
+    let y: &[f32] = black_box(&Y);
+    let (n, d) = (black_box(16usize), black_box(4usize));
+    let mut w = [0.0f32; 4];
+    let mut grad = [0.0f64; 4];
+    let w: &mut [f32] = black_box(&mut w);
+    let grad: &mut [f64] = black_box(&mut grad);
+    if let Ok(v) = RowMajor::new(x, y, n, d) {
+        exercise(&v.into(), w, grad);
+    }
+    if let Ok(v) = ColMajor::new(x, y, n, d, black_box(16)) {
+        exercise(&v.into(), w, grad);
+    }
+    loop {}
+}
+
+#[cfg(not(feature = "panic-never"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {}
+}
+
+#[cfg(feature = "panic-never")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    unsafe extern "C" {
+        fn panic_path_survived_optimization() -> !;
+    }
+    unsafe { panic_path_survived_optimization() }
+}
+
+/// The host's prebuilt libcore has unwind tables that name this symbol.
+#[unsafe(no_mangle)]
+extern "C" fn rust_eh_personality() {}
