@@ -68,7 +68,9 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
             "--every" => o.every = number::<usize>(&value("--every")?, "--every")?.max(1),
             "--tol" => o.tol = Some(number(&value("--tol")?, "--tol")?),
             "-h" | "--help" => return Err(usage()),
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}\n{}", usage())),
+            flag if flag.starts_with("--") => {
+                return Err(format!("unknown option {flag}\n{}", usage()));
+            }
             file if o.file.is_none() => o.file = Some(file.to_string()),
             extra => return Err(format!("unexpected argument {extra}\n{}", usage())),
         }
@@ -81,7 +83,9 @@ fn usage() -> String {
 }
 
 fn number<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
-    s.trim().parse().map_err(|_| format!("{what}: '{s}' is not a number"))
+    s.trim()
+        .parse()
+        .map_err(|_| format!("{what}: '{s}' is not a number"))
 }
 
 /// The data read from a CSV: features row-major, targets, and the feature names.
@@ -118,13 +122,11 @@ fn read_table(text: &[u8], target: Option<&str>) -> Result<Table, String> {
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        if let Some(w) = width {
-            if record.len() != w {
-                return Err(format!("line {line}: {} fields, but the lines before have {w}", record.len()));
-            }
-        }
         width = Some(record.len());
-        let parsed: Vec<Result<f32, &str>> = record.iter().map(|f| f.parse::<f32>().map_err(|_| f)).collect();
+        let parsed: Vec<Result<f32, &str>> = record
+            .iter()
+            .map(|f| f.parse::<f32>().map_err(|_| f))
+            .collect();
         if rows.is_empty() && header.is_none() && parsed.iter().all(|p| p.is_err()) {
             header = Some(record.iter().map(str::to_string).collect());
             continue;
@@ -133,8 +135,18 @@ fn read_table(text: &[u8], target: Option<&str>) -> Result<Table, String> {
         for (col, p) in parsed.into_iter().enumerate() {
             match p {
                 Ok(v) if v.is_finite() => values.push(v),
-                Ok(v) => return Err(format!("line {line}, column {}: {v} is not a finite number", col + 1)),
-                Err(f) => return Err(format!("line {line}, column {}: '{f}' is not a number", col + 1)),
+                Ok(v) => {
+                    return Err(format!(
+                        "line {line}, column {}: {v} is not a finite number",
+                        col + 1
+                    ));
+                }
+                Err(f) => {
+                    return Err(format!(
+                        "line {line}, column {}: '{f}' is not a number",
+                        col + 1
+                    ));
+                }
             }
         }
         rows.push((line, values));
@@ -144,7 +156,10 @@ fn read_table(text: &[u8], target: Option<&str>) -> Result<Table, String> {
         return Err("no data rows: the file is empty or holds only a header".into());
     }
     if width < 2 {
-        return Err(format!("line {}: need at least one feature column and a target column", rows[0].0));
+        return Err(format!(
+            "line {}: need at least one feature column and a target column",
+            rows[0].0
+        ));
     }
     let names = header.unwrap_or_else(|| (0..width).map(|j| format!("x{j}")).collect());
     let t = match target {
@@ -153,7 +168,12 @@ fn read_table(text: &[u8], target: Option<&str>) -> Result<Table, String> {
             Some(j) => j,
             None => match t.parse::<usize>() {
                 Ok(j) if j < width => j,
-                _ => return Err(format!("--target {t}: no such column (columns: {})", names.join(", "))),
+                _ => {
+                    return Err(format!(
+                        "--target {t}: no such column (columns: {})",
+                        names.join(", ")
+                    ));
+                }
             },
         },
     };
@@ -169,7 +189,12 @@ fn read_table(text: &[u8], target: Option<&str>) -> Result<Table, String> {
         }
     }
     let target = names[t].clone();
-    let names = names.into_iter().enumerate().filter(|(j, _)| *j != t).map(|(_, n)| n).collect();
+    let names = names
+        .into_iter()
+        .enumerate()
+        .filter(|(j, _)| *j != t)
+        .map(|(_, n)| n)
+        .collect();
     Ok(Table {
         x,
         y,
@@ -187,7 +212,10 @@ fn run(o: Options) -> Result<(), String> {
     let source = o.file.as_deref().unwrap_or("built-in sensor data");
     let t = read_table(&text, o.target.as_deref()).map_err(|e| format!("{source}: {e}"))?;
     let n = t.y.len();
-    println!("{source}: {n} samples, {} features, target '{}'", t.d, t.target);
+    println!(
+        "{source}: {n} samples, {} features, target '{}'",
+        t.d, t.target
+    );
     let data = RowMajor::new(&t.x, &t.y, n, t.d).map_err(|e| e.to_string())?;
     let (mut w, mut b, mut grad) = (vec![0.0f32; t.d], 0.0f32, vec![0.0f64; t.d]);
     let gd = GradientDescent {
@@ -203,7 +231,10 @@ fn run(o: Options) -> Result<(), String> {
             Control::Continue
         })
         .map_err(|e| e.to_string())?;
-    println!("stopped after {} epochs ({:?})", report.epochs, report.reason);
+    println!(
+        "stopped after {} epochs ({:?})",
+        report.epochs, report.reason
+    );
     for (name, wj) in t.names.iter().zip(&w) {
         println!("w[{name}] = {wj:.6}");
     }

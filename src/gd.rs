@@ -178,10 +178,10 @@ impl GradientDescent {
             if control == Control::Stop {
                 break StopReason::Observer;
             }
-            if let (Some(tol), Some(prev)) = (self.tolerance, previous) {
-                if (prev - loss).abs() < tol {
-                    break StopReason::Converged;
-                }
+            if let (Some(tol), Some(prev)) = (self.tolerance, previous)
+                && (prev - loss).abs() < tol
+            {
+                break StopReason::Converged;
             }
             previous = Some(loss);
         };
@@ -201,13 +201,13 @@ impl GradientDescent {
                 value: lr,
             });
         }
-        if let Some(tol) = self.tolerance {
-            if !(tol.is_finite() && tol >= 0.0) {
-                return Err(Error::InvalidParameter {
-                    what: What::Tolerance,
-                    value: tol,
-                });
-            }
+        if let Some(tol) = self.tolerance
+            && !(tol.is_finite() && tol >= 0.0)
+        {
+            return Err(Error::InvalidParameter {
+                what: What::Tolerance,
+                value: tol,
+            });
         }
         if let Some(bad) = w.iter().find(|v| !v.is_finite()) {
             return Err(Error::InvalidParameter {

@@ -83,3 +83,8 @@ pub use data::{ColMajor, Dataset, RowMajor};
 pub use error::{Error, What};
 pub use gd::{Control, Epoch, GradientDescent, Report, StopReason};
 pub use kernels::{Sums, merge_gradient};
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

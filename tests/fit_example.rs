@@ -9,7 +9,11 @@ fn example() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().join("examples");
     let bin = dir.join(format!("fit{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.exists(), "{} not built: run through `cargo test`", bin.display());
+    assert!(
+        bin.exists(),
+        "{} not built: run through `cargo test`",
+        bin.display()
+    );
     bin
 }
 
@@ -18,21 +22,32 @@ fn run_on(name: &str, content: &str, args: &[&str]) -> Output {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
-    Command::new(example()).arg(&path).args(args).output().unwrap()
+    Command::new(example())
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn fails_with(name: &str, content: &str, needle: &str) {
     let out = run_on(name, content, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{name}: {err}");
-    assert!(err.contains(needle), "{name}: expected '{needle}' in: {err}");
+    assert!(
+        err.contains(needle),
+        "{name}: expected '{needle}' in: {err}"
+    );
     assert!(!err.contains("panicked"), "{name}: {err}");
 }
 
 #[test]
 fn malformed_files_are_clear_errors() {
     fails_with("ragged.csv", "a,b,y\n1,2,3\n4,5\n6,7,8\n", "line 3");
-    fails_with("text.csv", "1,2,3\n4,five,6\n", "line 2, column 2: 'five' is not a number");
+    fails_with(
+        "text.csv",
+        "1,2,3\n4,five,6\n",
+        "line 2, column 2: 'five' is not a number",
+    );
     fails_with("nan.csv", "1,2,3\n4,5,NaN\n", "line 2, column 3");
     fails_with("inf.csv", "1,2,3\n4,inf,6\n", "line 2, column 2");
     fails_with("empty.csv", "", "no data rows");
@@ -47,12 +62,27 @@ fn malformed_files_are_clear_errors() {
 fn fits_a_file_by_named_target() {
     // y = 2·x0 + 1, with a middle target column named by the header.
     let csv = "x0,y,junk\n0,1,5\n1,3,5\n2,5,5\n3,7,5\n4,9,5\n";
-    let out = run_on("named.csv", csv, &["--target", "y", "--lr", "0.02", "--epochs", "20000", "--every", "5000"]);
+    let out = run_on(
+        "named.csv",
+        csv,
+        &[
+            "--target", "y", "--lr", "0.02", "--epochs", "20000", "--every", "5000",
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("5 samples, 2 features, target 'y'"), "{text}");
     assert!(text.contains("epoch  20000"), "{text}");
-    let w0: f32 = text.lines().find_map(|l| l.strip_prefix("w[x0] = ")).unwrap().parse().unwrap();
+    let w0: f32 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("w[x0] = "))
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((w0 - 2.0).abs() < 1e-3, "{text}");
 }
 
@@ -61,7 +91,13 @@ fn built_in_data_recovers_the_calibration() {
     let out = Command::new(example()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    let get = |p: &str| -> f32 { text.lines().find_map(|l| l.strip_prefix(p)).unwrap().parse().unwrap() };
+    let get = |p: &str| -> f32 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(p))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
     // Generated as 1.5·temp − 0.7·volt + 3 with noise of at most ±0.002.
     assert!((get("w[temp] = ") - 1.5).abs() < 0.01, "{text}");
     assert!((get("w[volt] = ") + 0.7).abs() < 0.01, "{text}");

@@ -1,8 +1,6 @@
 //! The gradient-descent driver: errors leave the model alone, divergence is caught, stops work.
 
-use steepest::{
-    ColMajor, Control, Dataset, Error, GradientDescent, RowMajor, StopReason, What,
-};
+use steepest::{ColMajor, Control, Dataset, Error, GradientDescent, RowMajor, StopReason, What};
 
 const X: [f32; 4] = [1.0, 2.0, 3.0, 4.0];
 const Y: [f32; 4] = [2.0, 4.0, 6.0, 8.0];
@@ -25,10 +23,19 @@ fn bad_learning_rates_are_rejected_and_the_model_is_unchanged() {
         let (mut w, mut b, mut g) = ([0.5f32], 0.25f32, [0.0]);
         let err = gd(lr, 10).fit(&seed(), &mut w, &mut b, &mut g).unwrap_err();
         assert!(
-            matches!(err, Error::InvalidParameter { what: What::LearningRate, .. }),
+            matches!(
+                err,
+                Error::InvalidParameter {
+                    what: What::LearningRate,
+                    ..
+                }
+            ),
             "{lr}: {err}"
         );
-        assert_eq!((w[0].to_bits(), b.to_bits()), (0.5f32.to_bits(), 0.25f32.to_bits()));
+        assert_eq!(
+            (w[0].to_bits(), b.to_bits()),
+            (0.5f32.to_bits(), 0.25f32.to_bits())
+        );
     }
 }
 
@@ -39,17 +46,26 @@ fn bad_tolerance_and_parameters_are_rejected() {
     cfg.tolerance = Some(f64::NAN);
     assert!(matches!(
         cfg.fit(&seed(), &mut w, &mut b, &mut g),
-        Err(Error::InvalidParameter { what: What::Tolerance, .. })
+        Err(Error::InvalidParameter {
+            what: What::Tolerance,
+            ..
+        })
     ));
     let mut w_nan = [f32::NAN];
     assert!(matches!(
         gd(0.01, 1).fit(&seed(), &mut w_nan, &mut b, &mut g),
-        Err(Error::InvalidParameter { what: What::Weights, .. })
+        Err(Error::InvalidParameter {
+            what: What::Weights,
+            ..
+        })
     ));
     let mut b_inf = f32::INFINITY;
     assert!(matches!(
         gd(0.01, 1).fit(&seed(), &mut w, &mut b_inf, &mut g),
-        Err(Error::InvalidParameter { what: What::Bias, .. })
+        Err(Error::InvalidParameter {
+            what: What::Bias,
+            ..
+        })
     ));
 }
 
@@ -58,36 +74,58 @@ fn mismatched_lengths_are_rejected() {
     let (mut w2, mut b, mut g1, mut g2) = ([0.0f32; 2], 0.0f32, [0.0], [0.0; 2]);
     assert_eq!(
         gd(0.01, 1).fit(&seed(), &mut w2, &mut b, &mut g1),
-        Err(Error::Length { what: What::Weights, expected: 1, found: 2 })
+        Err(Error::Length {
+            what: What::Weights,
+            expected: 1,
+            found: 2
+        })
     );
     let mut w1 = [0.0f32];
     assert_eq!(
         gd(0.01, 1).fit(&seed(), &mut w1, &mut b, &mut g2),
-        Err(Error::Length { what: What::Gradient, expected: 1, found: 2 })
+        Err(Error::Length {
+            what: What::Gradient,
+            expected: 1,
+            found: 2
+        })
     );
     assert_eq!(w1, [0.0]);
 }
 
 #[test]
 fn non_finite_data_is_an_error_not_nan_weights() {
-    for (i, bad) in [(0usize, f32::NAN), (3, f32::INFINITY), (2, f32::NEG_INFINITY)] {
+    for (i, bad) in [
+        (0usize, f32::NAN),
+        (3, f32::INFINITY),
+        (2, f32::NEG_INFINITY),
+    ] {
         let mut x = X;
         x[i] = bad;
         let data = RowMajor::new(&x, &Y, 4, 1).unwrap();
         let (mut w, mut b, mut g) = ([0.5f32], 0.25f32, [0.0]);
-        let err = gd(0.01, 5).fit(&data.into(), &mut w, &mut b, &mut g).unwrap_err();
+        let err = gd(0.01, 5)
+            .fit(&data.into(), &mut w, &mut b, &mut g)
+            .unwrap_err();
         assert!(matches!(err, Error::NonFinite(_)), "{err}");
         assert_eq!((w, b), ([0.5], 0.25));
         assert_eq!(
             data.check_finite(),
-            Err(Error::NonFiniteData { what: What::X, row: i, col: 0 })
+            Err(Error::NonFiniteData {
+                what: What::X,
+                row: i,
+                col: 0
+            })
         );
     }
     let mut y = Y;
     y[1] = f32::NAN;
     let data = RowMajor::new(&X, &y, 4, 1).unwrap();
     let (mut w, mut b, mut g) = ([0.5f32], 0.25f32, [0.0]);
-    assert!(gd(0.01, 5).fit(&data.into(), &mut w, &mut b, &mut g).is_err());
+    assert!(
+        gd(0.01, 5)
+            .fit(&data.into(), &mut w, &mut b, &mut g)
+            .is_err()
+    );
     assert_eq!((w, b), ([0.5], 0.25));
 }
 
@@ -102,7 +140,9 @@ fn divergence_stops_at_the_last_finite_parameters() {
             Control::Continue
         })
         .unwrap_err();
-    let Error::Diverged { epoch, .. } = err else { panic!("{err}") };
+    let Error::Diverged { epoch, .. } = err else {
+        panic!("{err}")
+    };
     assert!(epoch > 1 && epoch < 100, "epoch {epoch}");
     assert!(w[0].is_finite() && b.is_finite());
     // The model holds the parameters in force at the start of the failing epoch: the last
@@ -119,7 +159,11 @@ fn observer_can_stop_and_sees_every_epoch() {
     let report = gd(0.01, 100)
         .fit_with(&seed(), &mut w, &mut b, &mut g, |e| {
             epochs.push(e.epoch);
-            if e.epoch == 7 { Control::Stop } else { Control::Continue }
+            if e.epoch == 7 {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
         })
         .unwrap();
     assert_eq!(epochs, (1..=7).collect::<Vec<_>>());
@@ -149,8 +193,13 @@ fn the_loss_never_rises_with_a_small_step_and_both_layouts_agree() {
     // y = 3·x0 − 2·x1 + 0.5·x2 + 1, 50 samples.
     let n = 50;
     let d = 3;
-    let x: Vec<f32> = (0..n * d).map(|k| ((k * 37) % 23) as f32 / 11.0 - 1.0).collect();
-    let y: Vec<f32> = x.chunks(d).map(|r| 3.0 * r[0] - 2.0 * r[1] + 0.5 * r[2] + 1.0).collect();
+    let x: Vec<f32> = (0..n * d)
+        .map(|k| ((k * 37) % 23) as f32 / 11.0 - 1.0)
+        .collect();
+    let y: Vec<f32> = x
+        .chunks(d)
+        .map(|r| 3.0 * r[0] - 2.0 * r[1] + 0.5 * r[2] + 1.0)
+        .collect();
     let mut xc = vec![0.0; n * d];
     for i in 0..n {
         for j in 0..d {
@@ -170,7 +219,12 @@ fn the_loss_never_rises_with_a_small_step_and_both_layouts_agree() {
                 // the loss: residuals then change by ~|x|·2.4e-7 and the loss by ~1e-12.
                 // Above 1e-9 the step dominates and the loss must fall every epoch.
                 if last > 1e-9 {
-                    assert!(e.loss <= last, "loss rose at epoch {}: {} > {last}", e.epoch, e.loss);
+                    assert!(
+                        e.loss <= last,
+                        "loss rose at epoch {}: {} > {last}",
+                        e.epoch,
+                        e.loss
+                    );
                 }
                 last = e.loss;
                 Control::Continue
@@ -179,7 +233,10 @@ fn the_loss_never_rises_with_a_small_step_and_both_layouts_agree() {
         assert!(report.loss < 1e-8, "{report:?}");
         fits.push((w, b));
     }
-    assert_eq!(fits[0], fits[1], "d < 8: the layouts run the same arithmetic");
+    assert_eq!(
+        fits[0], fits[1],
+        "d < 8: the layouts run the same arithmetic"
+    );
     let (w, b) = &fits[0];
     for (got, want) in w.iter().zip([3.0, -2.0, 0.5]) {
         assert!((got - want).abs() < 1e-3, "{w:?}");

@@ -42,7 +42,10 @@ fn fingerprint(data: &Dataset<'_>, w: &[f32]) -> u64 {
 }
 
 #[test]
-#[cfg_attr(feature = "fma", ignore = "the fma feature gives up bit identity across builds")]
+#[cfg_attr(
+    feature = "fma",
+    ignore = "the fma feature gives up bit identity across builds"
+)]
 fn results_have_the_pinned_bits() {
     let golden: [(usize, usize, u64, u64); 6] = [
         (1003, 1, 0x834be44640775580, 0x834be44640775580),
@@ -67,7 +70,12 @@ fn results_have_the_pinned_bits() {
             }
         }
         let cm = ColMajor::new(&xc, &y, n, d, ld).unwrap();
-        actual.push((n, d, fingerprint(&rm.into(), &w), fingerprint(&cm.into(), &w)));
+        actual.push((
+            n,
+            d,
+            fingerprint(&rm.into(), &w),
+            fingerprint(&cm.into(), &w),
+        ));
     }
     let show: Vec<String> = actual
         .iter()

@@ -8,7 +8,13 @@ use steepest::kernels::simd;
 
 /// A case: shape, layout, placement and values scaled by 10^scale.
 fn case() -> impl Strategy<Value = (Owned, Vec<f32>, f32, String)> {
-    (1usize..=40, 1usize..=20, 0usize..8, prop::option::of(0usize..5), -3i32..=3)
+    (
+        1usize..=40,
+        1usize..=20,
+        0usize..8,
+        prop::option::of(0usize..5),
+        -3i32..=3,
+    )
         .prop_flat_map(|(n, d, offset, pad, scale)| {
             let m = 10f32.powi(scale);
             (
@@ -69,13 +75,22 @@ proptest! {
 fn every_small_shape_and_offset() {
     for d in 1..=27 {
         for n in (1..=40).chain([255, 256, 257, 263, 520]) {
-            let x: Vec<f32> = (0..n * d).map(|k| ((k * 7919) % 263) as f32 / 131.0 - 1.0).collect();
-            let y: Vec<f32> = (0..n).map(|i| ((i * 104_729) % 97) as f32 / 48.0 - 1.0).collect();
+            let x: Vec<f32> = (0..n * d)
+                .map(|k| ((k * 7919) % 263) as f32 / 131.0 - 1.0)
+                .collect();
+            let y: Vec<f32> = (0..n)
+                .map(|i| ((i * 104_729) % 97) as f32 / 48.0 - 1.0)
+                .collect();
             let w: Vec<f32> = (0..d).map(|j| (j as f32 * 0.37).sin()).collect();
             for offset in [0, 1, 3, 7] {
                 for pad in [None, Some(0), Some(5)] {
                     let data = Owned::new(&x, &y, d, offset, pad);
-                    check_against_reference(&data.view(), &w, 0.5, &format!("offset={offset} pad={pad:?}"));
+                    check_against_reference(
+                        &data.view(),
+                        &w,
+                        0.5,
+                        &format!("offset={offset} pad={pad:?}"),
+                    );
                 }
             }
         }

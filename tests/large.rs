@@ -24,12 +24,17 @@ fn million_rows_within_bound_at_zero_and_at_the_optimum() {
     let x: Vec<f32> = (0..n * d).map(|_| uniform(&mut rng) + 3.0).collect();
     let y: Vec<f32> = x
         .chunks(d)
-        .map(|r| r.iter().zip(&w_star).map(|(a, b)| a * b).sum::<f32>() + 0.5 + 1e-3 * uniform(&mut rng))
+        .map(|r| {
+            r.iter().zip(&w_star).map(|(a, b)| a * b).sum::<f32>() + 0.5 + 1e-3 * uniform(&mut rng)
+        })
         .collect();
     for pad in [None, Some(16)] {
         let data = Owned::new(&x, &y, d, 0, pad);
         let view = data.view();
-        for (w, b, label) in [(vec![0.0; d], 0.0, "w = 0"), (w_star.clone(), 0.5, "w = w*")] {
+        for (w, b, label) in [
+            (vec![0.0; d], 0.0, "w = 0"),
+            (w_star.clone(), 0.5, "w = w*"),
+        ] {
             check_against_reference(&view, &w, b, label);
             // Report the observed error relative to Σ|r·x| (the condition-scaled measure).
             let (mut gs, mut gr) = (vec![0.0; d], vec![0.0; d]);

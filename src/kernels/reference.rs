@@ -22,7 +22,7 @@ use crate::error::Error;
 pub fn residual(x: impl IntoIterator<Item = f32>, w: &[f32], b: f32, y: f32) -> f32 {
     let mut p = 0.0f32;
     for (xj, wj) in x.into_iter().zip(w) {
-        p = xj * wj + p;
+        p += xj * wj;
     }
     (p + b) - y
 }

@@ -53,7 +53,9 @@ impl Owned {
         let x = &self.buf[self.offset..end];
         match self.ld {
             None => RowMajor::new(x, &self.y, self.n, self.d).unwrap().into(),
-            Some(ld) => ColMajor::new(x, &self.y, self.n, self.d, ld).unwrap().into(),
+            Some(ld) => ColMajor::new(x, &self.y, self.n, self.d, ld)
+                .unwrap()
+                .into(),
         }
     }
 }
@@ -72,7 +74,12 @@ pub fn check_against_reference(data: &Dataset<'_>, w: &[f32], b: f32, context: &
         d,
         match data {
             Dataset::RowMajor(_) => "row-major",
-            Dataset::ColMajor(v) => if v.ld() == v.n() { "col-major" } else { "col-major padded" },
+            Dataset::ColMajor(v) =>
+                if v.ld() == v.n() {
+                    "col-major"
+                } else {
+                    "col-major padded"
+                },
         }
     );
     assert_eq!(s.rows, r.rows, "{shape}");
