@@ -4,6 +4,8 @@
 //! the SIMD backend `wide` was compiled with. Data movement may differ between backends
 //! (`f32x8::transpose` with AVX, lane-by-lane without), the arithmetic never does.
 
+use core::array;
+
 use wide::f32x8;
 
 /// `a·b + c`, lane-wise: a multiply then an add, two roundings (one with feature `fma`).
@@ -68,10 +70,12 @@ pub(crate) fn hsum8(v: [f32x8; 8]) -> f32x8 {
     }
 }
 
-/// The lanes summed in f64, in lane order: the fold of a block's f32 partial sums.
+/// The lanes widened to f64 and summed in [`tree8`]'s order: the fold of a tile's f32
+/// partial sums (a tree, not a chain, so the fold does not stall the next tile).
 #[inline(always)]
 pub(crate) fn widen_sum(v: f32x8) -> f64 {
-    v.to_array().iter().fold(0.0f64, |s, &l| s + f64::from(l))
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = v.to_array().map(f64::from);
+    ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
 }
 
 /// Adds each lane to the f64 element it stands for: `g[l] += v[l]`.
@@ -79,5 +83,17 @@ pub(crate) fn widen_sum(v: f32x8) -> f64 {
 pub(crate) fn widen_add(g: &mut [f64; 8], v: f32x8) {
     for (gl, l) in g.iter_mut().zip(v.to_array()) {
         *gl += f64::from(l);
+    }
+}
+
+/// Eight rows' values at the same eight offsets, turned into columns: lane `k` of `result[j]`
+/// is `rows[k][j]`. With AVX, eight loads and one transpose; otherwise lane by lane (wide's
+/// transpose without AVX is no faster). Only data moves: the values are the same either way.
+#[inline(always)]
+pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
+    if cfg!(target_feature = "avx") {
+        f32x8::transpose(rows.map(load))
+    } else {
+        array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
     }
 }

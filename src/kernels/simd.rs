@@ -7,7 +7,7 @@
 //!   [`residual`](crate::kernels::reference::residual) forms it, so the residuals have the
 //!   reference's bits. One accumulator per feature, two sets (even and odd vectors) to hide
 //!   latency. For `d ≤ 8` everything stays in registers; for larger column-major `d` a tile
-//!   of [`TILE`] samples is swept twice (residuals, then gradient) from cache. Row-major
+//!   of 256 samples is swept twice (residuals, then gradient) from cache. Row-major
 //!   samples are gathered into feature vectors.
 //! * Row-major, `d ≥ 8`: blocks of eight rows. Each row's dot product runs over its 8-wide
 //!   chunks in one accumulator; the eight accumulators are summed together by one transpose
@@ -29,14 +29,17 @@ use core::array;
 
 use wide::f32x8;
 
-use super::lanes::{hsum8, load, load_at, madd, smadd, tree8, widen_add, widen_sum};
+use super::lanes::{columns8, hsum8, load, load_at, madd, smadd, tree8, widen_add, widen_sum};
 use super::{Sums, check_params, finish};
 use crate::data::{ColMajor, Dataset, RowMajor};
 use crate::error::Error;
 
-/// Samples per f64 fold in the column-major and small-`d` row-major kernels.
-pub const TILE: usize = 256;
+/// Samples per f64 fold in the eight-samples-per-vector kernels (column-major `d ≤ 8`,
+/// row-major `d < 8`).
+pub const TILE: usize = 1024;
 const TILE_VECS: usize = TILE / 8;
+/// Samples per tile of the column-major kernel for `d > 8` (its residuals stay on the stack).
+const CM_TILE_VECS: usize = 32;
 /// Most rows in one tile of the wide row-major kernel.
 const RM_TILE_MAX: usize = 256;
 /// Values of `x` in one tile of the wide row-major kernel (16 KiB: half of a typical L1d).
@@ -44,7 +47,7 @@ const RM_TILE_VALUES: usize = 4096;
 
 /// The longest chain of f32 additions into one accumulator in any kernel here, counting the
 /// merge of the two accumulator sets: `RM_TILE_MAX / 2 + 1` (the wide row-major gradient;
-/// the others are shorter). The error bound of [`bound`](crate::kernels::bound) uses it.
+/// the eight-samples-per-vector kernels chain `TILE / 16 + 1 = 65`). The error bound of [`bound`](crate::kernels::bound) uses it.
 pub const F32_CHAIN: usize = RM_TILE_MAX / 2 + 1;
 
 /// Rows per tile of the wide row-major kernel for `d` features: a multiple of 8 with at
@@ -237,24 +240,31 @@ fn rm_small<const D: usize>(
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
-    small::<D>(
-        n_vec,
-        |v| gather::<D>(x.get(8 * D * v..8 * D * (v + 1)).unwrap_or(&[])),
-        y,
-        w,
-        b,
-        grad,
-        s,
-    );
+    small::<D>(n_vec, |v| gather::<D>(x, 8 * D * v), y, w, b, grad, s);
     let rows = x.chunks_exact(D).zip(data.y()).skip(8 * n_vec);
     for (row, &yi) in rows {
         tail_sample(row.iter().copied(), w, b, yi, grad, s);
     }
 }
 
-/// The `D` feature vectors of eight consecutive rows (`g` holds `8·D` values).
+/// The `D` feature vectors of the eight consecutive rows starting at `x[base]`.
+///
+/// With AVX, eight overlapping 8-value loads (one per row start) are transposed, which
+/// reads up to `8 − D` values past the group; where `x` ends sooner (the last group), and
+/// without AVX, the values are gathered one by one. Both give the same vectors.
 #[inline(always)]
-fn gather<const D: usize>(g: &[f32]) -> [f32x8; D] {
+fn gather<const D: usize>(x: &[f32], base: usize) -> [f32x8; D] {
+    if cfg!(target_feature = "avx")
+        && let Some(span) = x.get(base..base + 7 * D + 8)
+    {
+        let rows: [Option<&[f32; 8]>; 8] =
+            array::from_fn(|k| span.get(k * D..k * D + 8).and_then(|r| r.try_into().ok()));
+        if let Some(rows) = all8(rows) {
+            let cols = columns8(rows);
+            return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+        }
+    }
+    let g = x.get(base..base + 8 * D).unwrap_or(&[]);
     match <&[[f32; D]; 8]>::try_from(g.as_chunks::<D>().0) {
         Ok(rows) => {
             array::from_fn(|j| f32x8::new(rows.map(|row| row.get(j).copied().unwrap_or(0.0))))
@@ -270,14 +280,14 @@ fn cm_tiled<'a>(data: &ColMajor<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mu
     let n_vec = data.n() / 8;
     let y = data.y().as_chunks::<8>().0;
     let bv = f32x8::splat(b);
-    let mut r = [f32x8::ZERO; TILE_VECS];
+    let mut r = [f32x8::ZERO; CM_TILE_VECS];
     let mut v0 = 0;
     while v0 < n_vec {
-        let m = TILE_VECS.min(n_vec - v0);
+        let m = CM_TILE_VECS.min(n_vec - v0);
         let tile = |col: &'a [f32]| -> &'a [[f32; 8]] {
             col.as_chunks::<8>().0.get(v0..v0 + m).unwrap_or(&[])
         };
-        let mut p = [f32x8::ZERO; TILE_VECS];
+        let mut p = [f32x8::ZERO; CM_TILE_VECS];
         for (col, &wj) in data.columns().zip(w) {
             let wv = f32x8::splat(wj);
             for (pv, xv) in p.iter_mut().zip(tile(col)) {
@@ -324,6 +334,25 @@ fn cm_tiled<'a>(data: &ColMajor<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mu
 // ---------------------------------------------------------------------------------------
 
 fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
+    match data.d() / 8 {
+        1 => rm_wide_c::<1>(data, w, b, grad, s),
+        2 => rm_wide_c::<2>(data, w, b, grad, s),
+        3 => rm_wide_c::<3>(data, w, b, grad, s),
+        4 => rm_wide_c::<4>(data, w, b, grad, s),
+        _ => rm_wide_c::<0>(data, w, b, grad, s),
+    }
+}
+
+/// The wide row-major kernel with `C` full chunks per row known at compile time (`C = 0`:
+/// any number, found at run time). Same arithmetic either way.
+#[inline(always)]
+fn rm_wide_c<const C: usize>(
+    data: &RowMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
     let d = data.d();
     let (wc, wt) = w.as_chunks::<8>();
     let (x, y) = (data.x(), data.y());
@@ -336,9 +365,11 @@ fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sum
     let mut r_buf = [0.0f32; RM_TILE_MAX];
     for (xt, yt) in xs.chunks((t * d).max(1)).zip(ys.chunks(t.max(1))) {
         let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
+        // Gradient of the d mod 8 tail features, lanes = rows, accumulated as the rows pass.
+        let mut tail = [f32x8::ZERO; 7];
         let groups = xt.chunks_exact((8 * d).max(1)).zip(yt.as_chunks::<8>().0);
         for (k, ((xg, yg), rg)) in groups.zip(r_buf.as_chunks_mut::<8>().0).enumerate() {
-            let r = group_residual(xg, d, wc, wt, bv, load(yg));
+            let r = group_residual::<C>(xg, d, wc, wt, bv, load(yg), &mut tail);
             *rg = r.to_array();
             if k % 2 == 0 {
                 l0 = madd(r, r, l0);
@@ -350,7 +381,11 @@ fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sum
         }
         s.loss += widen_sum(l0 + l1);
         s.bias += widen_sum(b0 + b1);
-        tile_gradient(xt, d, r_buf.get(..yt.len()).unwrap_or(&[]), grad);
+        let (gc, gt) = grad.as_chunks_mut::<8>();
+        tile_gradient(xt, d, r_buf.get(..yt.len()).unwrap_or(&[]), gc);
+        for (g, a) in gt.iter_mut().zip(tail) {
+            *g += widen_sum(a);
+        }
     }
     for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
         let r = row_residual(row, wc, wt, b, yi);
@@ -359,23 +394,79 @@ fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sum
 }
 
 /// Residuals of eight rows (`xg` holds `8·d` values): per row one accumulator over the 8-wide
-/// chunks, the eight summed together by [`hsum8`], then the feature tail in order.
+/// chunks, the eight summed together by [`hsum8`], then the feature tail in order. The tail
+/// features' columns are gathered once and their gradient `r·x` added into `tail` here.
 #[inline(always)]
-fn group_residual(xg: &[f32], d: usize, wc: &[[f32; 8]], wt: &[f32], b: f32x8, y: f32x8) -> f32x8 {
+fn group_residual<const C: usize>(
+    xg: &[f32],
+    d: usize,
+    wc: &[[f32; 8]],
+    wt: &[f32],
+    b: f32x8,
+    y: f32x8,
+    tail: &mut [f32x8; 7],
+) -> f32x8 {
     let rows: [&[f32]; 8] = array::from_fn(|k| xg.get(k * d..k * d + d).unwrap_or(&[]));
     let mut acc = [f32x8::ZERO; 8];
-    for (a, row) in acc.iter_mut().zip(rows) {
-        for (xv, wv) in row.as_chunks::<8>().0.iter().zip(wc) {
-            *a = madd(load(xv), load(wv), *a);
+    let fixed = if C > 0 {
+        segment::<C>(w_chunks_as_row(wc), 0).zip(all8(rows.map(|r| segment::<C>(r, 0))))
+    } else {
+        None
+    };
+    if let Some((wc, xc)) = fixed {
+        for (a, row) in acc.iter_mut().zip(xc) {
+            for (xv, wv) in row.iter().zip(wc) {
+                *a = madd(load(xv), load(wv), *a);
+            }
+        }
+    } else {
+        for (a, row) in acc.iter_mut().zip(rows) {
+            for (xv, wv) in row.as_chunks::<8>().0.iter().zip(wc) {
+                *a = madd(load(xv), load(wv), *a);
+            }
         }
     }
     let mut p = hsum8(acc);
-    let c8 = 8 * wc.len();
-    for (jt, &wj) in wt.iter().enumerate() {
-        let col = f32x8::new(rows.map(|row| row.get(c8 + jt).copied().unwrap_or(0.0)));
-        p = madd(col, f32x8::splat(wj), p);
+    if wt.is_empty() {
+        return (p + b) - y;
     }
-    (p + b) - y
+    // The tail features are the last `t` of each row's last eight values (d ≥ 8, so those
+    // lie inside the row): transposed, lanes = rows.
+    let t = wt.len();
+    let cols = all8(rows.map(last8)).map_or([f32x8::ZERO; 8], columns8);
+    let cols = cols.get(8 - t..).unwrap_or(&[]);
+    for (col, &wj) in cols.iter().zip(wt) {
+        p = madd(*col, f32x8::splat(wj), p);
+    }
+    let r = (p + b) - y;
+    for (a, col) in tail.iter_mut().zip(cols) {
+        *a = madd(r, *col, *a);
+    }
+    r
+}
+
+/// All eight, if none is missing.
+#[inline(always)]
+fn all8<T: Copy>(a: [Option<T>; 8]) -> Option<[T; 8]> {
+    match a {
+        [
+            Some(a0),
+            Some(a1),
+            Some(a2),
+            Some(a3),
+            Some(a4),
+            Some(a5),
+            Some(a6),
+            Some(a7),
+        ] => Some([a0, a1, a2, a3, a4, a5, a6, a7]),
+        _ => None,
+    }
+}
+
+/// The last eight values of a row, if it has eight.
+#[inline(always)]
+fn last8(row: &[f32]) -> Option<&[f32; 8]> {
+    row.get(row.len().checked_sub(8)?..)?.try_into().ok()
 }
 
 /// One row's residual with [`group_residual`]'s arithmetic, for the last `n mod 8` rows.
@@ -392,12 +483,13 @@ fn row_residual(row: &[f32], wc: &[[f32; 8]], wt: &[f32], b: f32, y: f32) -> f32
     (p + b) - y
 }
 
-/// Adds `Σₖ rₖ·xₖ` over a tile's rows (`rt` holds their residuals, an even count) into
-/// `grad`: 8-wide chunks four at a time, even and odd rows in separate accumulators.
-fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], grad: &mut [f64]) {
-    let (gc, gt) = grad.as_chunks_mut::<8>();
+/// Adds `Σₖ rₖ·xₖ` over a tile's rows (`rt` holds their residuals, an even count) into the
+/// full 8-wide chunks of the gradient (the tail features are done in [`group_residual`]): blocks of up to four 8-wide chunks whose accumulators stay in registers for the
+/// whole tile, even and odd rows in separate accumulators to hide latency. The tile (at most
+/// 16 KiB) is re-read from L1 once per block.
+fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], gc: &mut [[f64; 8]]) {
     for (blk, g) in gc.chunks_mut(4).enumerate() {
-        let lo = 32 * blk;
+        let lo = 4 * blk;
         match g.len() {
             4 => chunk_block::<4>(xt, d, lo, rt, g),
             3 => chunk_block::<3>(xt, d, lo, rt, g),
@@ -405,34 +497,54 @@ fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], grad: &mut [f64]) {
             _ => chunk_block::<1>(xt, d, lo, rt, g),
         }
     }
-    let c8 = 8 * gc.len();
-    let pairs = xt.chunks_exact((2 * d).max(1)).zip(rt.as_chunks::<2>().0);
-    for (jt, g) in gt.iter_mut().enumerate() {
-        let j = c8 + jt;
-        let (mut s0, mut s1) = (0.0f32, 0.0f32);
-        for (pair, &[r0, r1]) in pairs.clone() {
-            s0 = smadd(r0, pair.get(j).copied().unwrap_or(0.0), s0);
-            s1 = smadd(r1, pair.get(d + j).copied().unwrap_or(0.0), s1);
-        }
-        *g += f64::from(s0 + s1);
-    }
 }
 
-/// [`tile_gradient`] for the `K` chunks of features starting at `lo`.
+/// The chunks of `w` as a flat slice again, for [`segment`].
+#[inline(always)]
+fn w_chunks_as_row(wc: &[[f32; 8]]) -> &[f32] {
+    wc.as_flattened()
+}
+
+/// The `K` chunks starting at chunk `lo` of a row, as a fixed-size array (so the loops over
+/// them unroll and the accumulators stay in registers); `None` cannot happen for in-range
+/// blocks.
+#[inline(always)]
+fn segment<const K: usize>(row: &[f32], lo: usize) -> Option<&[[f32; 8]; K]> {
+    row.as_chunks::<8>().0.get(lo..lo + K)?.try_into().ok()
+}
+
+/// [`tile_gradient`] for the `K` chunks of features starting at chunk `lo`.
 #[inline(always)]
 fn chunk_block<const K: usize>(xt: &[f32], d: usize, lo: usize, rt: &[f32], g: &mut [[f64; 8]]) {
     let (mut a0, mut a1) = ([f32x8::ZERO; K], [f32x8::ZERO; K]);
-    let hi = lo + 8 * K;
-    for (pair, &[r0, r1]) in xt.chunks_exact((2 * d).max(1)).zip(rt.as_chunks::<2>().0) {
-        let (xe, xo) = pair.split_at_checked(d).unwrap_or((&[], &[]));
-        let xe = xe.get(lo..hi).unwrap_or(&[]).as_chunks::<8>().0;
-        let xo = xo.get(lo..hi).unwrap_or(&[]).as_chunks::<8>().0;
-        let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
-        for (a, xv) in a0.iter_mut().zip(xe) {
-            *a = madd(re, load(xv), *a);
+    let rp = rt.as_chunks::<2>().0;
+    if d == 8 * K {
+        // Rows of exactly K chunks: the tile is an array of row pairs, no per-row slicing.
+        let pairs = xt.as_chunks::<8>().0.as_chunks::<K>().0.as_chunks::<2>().0;
+        for ([xe, xo], &[r0, r1]) in pairs.iter().zip(rp) {
+            let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
+            for (a, xv) in a0.iter_mut().zip(xe) {
+                *a = madd(re, load(xv), *a);
+            }
+            for (a, xv) in a1.iter_mut().zip(xo) {
+                *a = madd(ro, load(xv), *a);
+            }
         }
-        for (a, xv) in a1.iter_mut().zip(xo) {
-            *a = madd(ro, load(xv), *a);
+        for (gl, (x0, x1)) in g.iter_mut().zip(a0.iter().zip(&a1)) {
+            widen_add(gl, *x0 + *x1);
+        }
+        return;
+    }
+    for (pair, &[r0, r1]) in xt.chunks_exact((2 * d).max(1)).zip(rp) {
+        let (xe, xo) = pair.split_at_checked(d).unwrap_or((&[], &[]));
+        if let (Some(xe), Some(xo)) = (segment::<K>(xe, lo), segment::<K>(xo, lo)) {
+            let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
+            for (a, xv) in a0.iter_mut().zip(xe) {
+                *a = madd(re, load(xv), *a);
+            }
+            for (a, xv) in a1.iter_mut().zip(xo) {
+                *a = madd(ro, load(xv), *a);
+            }
         }
     }
     for (gl, (x0, x1)) in g.iter_mut().zip(a0.iter().zip(&a1)) {

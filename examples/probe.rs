@@ -1,0 +1,54 @@
+#![allow(missing_docs)]
+//! Development probe (not documented API): min-of-many timing of the fused kernel per shape.
+use std::hint::black_box;
+use std::time::Instant;
+use steepest::{ColMajor, Dataset, RowMajor, kernels::simd};
+fn main() {
+    let shapes: Vec<(String, usize)> = std::env::args()
+        .skip(1)
+        .map(|a| {
+            let (l, d) = a.split_once(':').unwrap();
+            (l.to_string(), d.parse().unwrap())
+        })
+        .collect();
+    let shapes = if shapes.is_empty() {
+        [
+            "cm:1", "cm:4", "cm:16", "cm:64", "rm:1", "rm:4", "rm:16", "rm:64", "rm:256",
+        ]
+        .iter()
+        .map(|s| {
+            let (l, d) = s.split_once(':').unwrap();
+            (l.to_string(), d.parse().unwrap())
+        })
+        .collect()
+    } else {
+        shapes
+    };
+    for (layout, d) in shapes {
+        let n = 8192 / d;
+        let x: Vec<f32> = (0..n * d).map(|k| (k % 97) as f32 / 50.0 - 1.0).collect();
+        let y: Vec<f32> = (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0).collect();
+        let w = vec![0.3f32; d];
+        let data: Dataset = if layout == "cm" {
+            ColMajor::new(&x, &y, n, d, n + 16 - n % 16)
+                .ok()
+                .or(ColMajor::new(&x, &y, n, d, n).ok())
+                .unwrap()
+                .into()
+        } else {
+            RowMajor::new(&x, &y, n, d).unwrap().into()
+        };
+        let mut g = vec![0.0; d];
+        let reps = 200;
+        let mut best = f64::MAX;
+        for _ in 0..60 {
+            let t = Instant::now();
+            for _ in 0..reps {
+                black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g).ok());
+            }
+            best = best.min(t.elapsed().as_nanos() as f64 / reps as f64 / (n * d) as f64);
+        }
+        print!("{layout}{d}={best:.3} ");
+    }
+    println!();
+}
