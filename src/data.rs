@@ -191,6 +191,11 @@ impl<'a> ColMajor<'a> {
         self.y
     }
 
+    /// The stored values: `(d−1)·ld + n` of them, column `j` at `j·ld`.
+    pub fn x_values(&self) -> &'a [f32] {
+        self.x
+    }
+
     /// Feature `j` of every sample (`n` values), or `None` if `j ≥ d`.
     pub fn column(&self, j: usize) -> Option<&'a [f32]> {
         if j >= self.d {

@@ -30,6 +30,10 @@ pub enum What {
     LearningRate,
     /// The convergence tolerance.
     Tolerance,
+    /// The caller's buffer for an epoch's visiting order.
+    Order,
+    /// An update rule's state buffer.
+    State,
 }
 
 impl fmt::Display for What {
@@ -47,6 +51,8 @@ impl fmt::Display for What {
             What::Bias => "bias",
             What::LearningRate => "learning rate",
             What::Tolerance => "tolerance",
+            What::Order => "order buffer",
+            What::State => "optimizer state",
         })
     }
 }
@@ -108,6 +114,12 @@ pub enum Error {
         /// Its value, widened to f64.
         value: f64,
     },
+    /// An SGD update was rejected because a parameter would have become non-finite; the
+    /// model and the optimizer state are exactly as before the step.
+    Rejected {
+        /// The step counter of the rejected update.
+        step: u64,
+    },
     /// Gradient descent diverged: at this epoch the loss or the gradient became non-finite, or
     /// the update would have made a parameter non-finite. The model holds the last finite
     /// parameters (those in force at the start of that epoch).
@@ -148,6 +160,10 @@ impl fmt::Display for Error {
             Error::InvalidParameter { what, value } => {
                 write!(f, "invalid {what}: {value}")
             }
+            Error::Rejected { step } => write!(
+                f,
+                "update {step} rejected: a parameter would have become non-finite; the model is unchanged"
+            ),
             Error::Diverged { epoch, what } => write!(
                 f,
                 "diverged at epoch {epoch}: the {what} became non-finite; the model holds the last finite parameters"

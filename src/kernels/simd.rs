@@ -388,7 +388,7 @@ fn rm_wide_c<const C: usize>(
         }
     }
     for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
-        let r = row_residual(row, wc, wt, b, yi);
+        let r = row_residual(row, w, b, yi);
         accumulate(row.iter().copied(), r, grad, s);
     }
 }
@@ -469,8 +469,11 @@ fn last8(row: &[f32]) -> Option<&[f32; 8]> {
     row.get(row.len().checked_sub(8)?..)?.try_into().ok()
 }
 
-/// One row's residual with [`group_residual`]'s arithmetic, for the last `n mod 8` rows.
-fn row_residual(row: &[f32], wc: &[[f32; 8]], wt: &[f32], b: f32, y: f32) -> f32 {
+/// One row's residual with [`group_residual`]'s arithmetic (for the last `n mod 8` rows, and
+/// the SGD step).
+#[inline]
+pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
+    let (wc, wt) = w.as_chunks::<8>();
     let (xc, xt) = row.as_chunks::<8>();
     let mut a = f32x8::ZERO;
     for (xv, wv) in xc.iter().zip(wc) {

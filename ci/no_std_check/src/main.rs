@@ -1,11 +1,14 @@
-//! Calls every public kernel and the GD driver on opaque inputs (`black_box`), so nothing is
+//! Calls every public kernel, the GD driver, the SGD stepper and the shuffles on opaque inputs (`black_box`), so nothing is
 //! constant-folded away. Built by `.ci/run`; never run.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 
+use rand_xoshiro::Xoshiro128PlusPlus;
+use rand_xoshiro::rand_core::SeedableRng;
 use steepest::kernels::{bound, reference, simd};
+use steepest::sgd::{Constant, Plain, Sgd};
 use steepest::{ColMajor, Dataset, GradientDescent, RowMajor};
 
 static X: [f32; 64] = [0.5; 64];
@@ -21,6 +24,18 @@ fn exercise(data: &Dataset<'_>, w: &mut [f32], grad: &mut [f64]) {
     let mut bias = b;
     let gd = black_box(GradientDescent::default());
     let _ = black_box(gd.fit(data, w, &mut bias, grad));
+    let mut rng = Xoshiro128PlusPlus::seed_from_u64(black_box(42));
+    let mut order = [0u32; 16];
+    let order: &mut [u32] = black_box(&mut order);
+    let mut sgd = Sgd::new(Plain, Constant(black_box(0.01)));
+    let _ = black_box(sgd.epoch(data, w, &mut bias, order, &mut rng));
+    let x: &[f32] = black_box(&X[..4]);
+    let _ = black_box(sgd.step(w, &mut bias, x, black_box(1.0)));
+}
+
+fn exercise_shuffle(x: &mut [f32], y: &mut [f32]) {
+    let mut rng = Xoshiro128PlusPlus::seed_from_u64(black_box(7));
+    let _ = black_box(steepest::shuffle_rows(x, y, black_box(4), &mut rng));
 }
 
 #[unsafe(no_mangle)]
@@ -38,6 +53,9 @@ pub extern "C" fn _start() -> ! {
     if let Ok(v) = ColMajor::new(x, y, n, d, black_box(16)) {
         exercise(&v.into(), w, grad);
     }
+    let mut xs = X;
+    let mut ys = Y;
+    exercise_shuffle(black_box(&mut xs), black_box(&mut ys));
     loop {}
 }
 

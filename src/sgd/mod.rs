@@ -1,0 +1,241 @@
+//! Stochastic gradient descent: a `no_std`, allocation-free stepper.
+//!
+//! [`Sgd`] owns the update rule (with its state, in caller-provided buffers) and the
+//! learning-rate schedule, and counts steps across calls, so stopping and continuing gives the
+//! same result as one run. It learns from a stream one sample at a time ([`Sgd::step`]) or
+//! from a data view epoch by epoch in a shuffled order ([`Sgd::epoch`]).
+
+pub mod reference;
+mod schedule;
+mod update;
+
+use rand_core::Rng;
+
+pub use schedule::{Constant, Schedule};
+pub use update::{Plain, Sample, Update};
+
+use crate::data::Dataset;
+use crate::error::{Error, What};
+use crate::kernels::simd;
+use crate::shuffle::permutation;
+
+/// The stepper: an update rule `U` and a schedule `S`, plus the step counter.
+///
+/// Memory: the rule's state (none for [`Plain`]) and a few words; [`epoch`](Sgd::epoch) also
+/// needs the caller's `n`-element `u32` order buffer.
+///
+/// # Example: online learning from a stream
+/// ```
+/// use steepest::sgd::{Constant, Plain, Sgd};
+/// let mut sgd = Sgd::new(Plain, Constant(0.05));
+/// let (mut w, mut b) = ([0.0f32; 2], 0.0f32);
+/// for k in 0..2000 {
+///     let x = [(k % 7) as f32 / 7.0, (k % 5) as f32 / 5.0];
+///     let y = 3.0 * x[0] - x[1] + 0.5; // the stream's true relation
+///     sgd.step(&mut w, &mut b, &x, y)?;
+/// }
+/// assert!((w[0] - 3.0).abs() < 0.01 && (w[1] + 1.0).abs() < 0.01 && (b - 0.5).abs() < 0.01);
+/// # Ok::<(), steepest::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sgd<U: Update = Plain, S: Schedule = Constant> {
+    /// The update rule and its state.
+    pub update: U,
+    /// The learning-rate schedule.
+    pub schedule: S,
+    steps: u64,
+}
+
+/// What one epoch saw.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochReport {
+    /// The mean of the samples' squared errors, each taken before its own update.
+    pub loss: f64,
+    /// Steps taken in the epoch (`n`).
+    pub steps: usize,
+}
+
+impl<U: Update, S: Schedule> Sgd<U, S> {
+    /// A stepper at step 0.
+    pub fn new(update: U, schedule: S) -> Self {
+        Sgd {
+            update,
+            schedule,
+            steps: 0,
+        }
+    }
+
+    /// Updates taken so far (the `t` the schedule sees next).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Sets the step counter, for resuming a saved run.
+    pub fn set_steps(&mut self, t: u64) {
+        self.steps = t;
+    }
+
+    /// One update from one sample; returns the sample's squared error before the update.
+    ///
+    /// The prediction, residual and update run fused over `f32x8` lanes (scalar tail).
+    ///
+    /// # Errors
+    /// All leave `w`, `b`, the rule's state and the step counter exactly as they were:
+    /// [`Error::Length`] if `x` or the rule's state does not match `w`;
+    /// [`Error::NonFiniteData`] (row 0) for a NaN/∞ in `x` or `y`;
+    /// [`Error::InvalidParameter`] if the schedule gives a rate that is not finite and
+    /// positive, or `w`/`b` hold a non-finite value; [`Error::Rejected`] if the update would make
+    /// a parameter non-finite.
+    pub fn step(&mut self, w: &mut [f32], b: &mut f32, x: &[f32], y: f32) -> Result<f32, Error> {
+        if x.len() != w.len() {
+            return Err(Error::Length {
+                what: What::X,
+                expected: w.len(),
+                found: x.len(),
+            });
+        }
+        self.update.check(w.len())?;
+        self.step_sample(w, b, Sample::Row(x), y, 0)
+    }
+
+    /// One epoch over `data`: every sample once, in an order drawn by a Fisher–Yates shuffle
+    /// (see [`crate::shuffle`]) into `order` (`n` elements, overwritten).
+    ///
+    /// # Errors
+    /// Before any update, leaving everything unchanged: [`Error::Length`] for `w`, `order` or
+    /// the rule's state; [`Error::InvalidParameter`] for non-finite `w`/`b`. During the epoch,
+    /// [`Error::NonFiniteData`] (naming the sample's row), [`Error::InvalidParameter`] (the
+    /// rate) or [`Error::Rejected`]: the epoch stops there, and `w`, `b` and the state hold
+    /// the result of the steps before that sample, unchanged by it.
+    ///
+    /// # Example
+    /// ```
+    /// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+    /// use steepest::{RowMajor, sgd::{Constant, Plain, Sgd}};
+    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+    /// let mut rng = Xoshiro128PlusPlus::seed_from_u64(42);
+    /// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+    /// let mut sgd = Sgd::new(Plain, Constant(0.01));
+    /// for _ in 0..500 {
+    ///     sgd.epoch(&data.into(), &mut w, &mut b, &mut order, &mut rng)?;
+    /// }
+    /// assert!((w[0] - 2.0).abs() < 0.01 && b.abs() < 0.03);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
+    pub fn epoch<R: Rng + ?Sized>(
+        &mut self,
+        data: &Dataset<'_>,
+        w: &mut [f32],
+        b: &mut f32,
+        order: &mut [u32],
+        rng: &mut R,
+    ) -> Result<EpochReport, Error> {
+        let (n, d) = (data.n(), data.d());
+        if w.len() != d {
+            return Err(Error::Length {
+                what: What::Weights,
+                expected: d,
+                found: w.len(),
+            });
+        }
+        if order.len() != n {
+            return Err(Error::Length {
+                what: What::Order,
+                expected: n,
+                found: order.len(),
+            });
+        }
+        self.update.check(d)?;
+        check_params(w, *b)?;
+        permutation(order, rng)?;
+        let mut loss = 0.0f64;
+        for &i in order.iter() {
+            let i = i as usize;
+            let y = data.y().get(i).copied().unwrap_or(f32::NAN);
+            let x = match data {
+                Dataset::RowMajor(v) => Sample::Row(v.x().get(i * d..i * d + d).unwrap_or(&[])),
+                Dataset::ColMajor(v) => Sample::Strided {
+                    x: v.x_values(),
+                    ld: v.ld(),
+                    i,
+                    d,
+                },
+            };
+            loss += f64::from(self.step_sample(w, b, x, y, i)?);
+        }
+        Ok(EpochReport {
+            loss: loss / n as f64,
+            steps: n,
+        })
+    }
+
+    /// The checked, all-or-nothing step shared by [`step`](Self::step) and
+    /// [`epoch`](Self::epoch); `row` names the sample in errors.
+    #[inline]
+    fn step_sample(
+        &mut self,
+        w: &mut [f32],
+        b: &mut f32,
+        x: Sample<'_>,
+        y: f32,
+        row: usize,
+    ) -> Result<f32, Error> {
+        let lr = self.schedule.rate(self.steps);
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(Error::InvalidParameter {
+                what: What::LearningRate,
+                value: f64::from(lr),
+            });
+        }
+        let r = match x {
+            Sample::Row(x) => simd::row_residual(x, w, *b, y),
+            Sample::Strided { .. } => crate::kernels::reference::residual(x.values(), w, *b, y),
+        };
+        // With finite parameters a finite residual implies a finite sample (NaN and ∞
+        // propagate through the dot product), so the sample is only scanned when r is not.
+        if !r.is_finite() {
+            return Err(classify(w, *b, x, y, row, self.steps));
+        }
+        self.update.apply(w, b, x, 2.0 * r, lr, self.steps)?;
+        self.steps += 1;
+        Ok(r * r)
+    }
+}
+
+/// Why a residual came out non-finite: the sample, the parameters, or an overflow.
+#[cold]
+fn classify(w: &[f32], b: f32, x: Sample<'_>, y: f32, row: usize, step: u64) -> Error {
+    if let Some(col) = x.values().position(|v| !v.is_finite()) {
+        Error::NonFiniteData {
+            what: What::X,
+            row,
+            col,
+        }
+    } else if !y.is_finite() {
+        Error::NonFiniteData {
+            what: What::Y,
+            row,
+            col: 0,
+        }
+    } else if let Err(e) = check_params(w, b) {
+        e
+    } else {
+        Error::Rejected { step }
+    }
+}
+
+fn check_params(w: &[f32], b: f32) -> Result<(), Error> {
+    if let Some(bad) = w.iter().find(|v| !v.is_finite()) {
+        return Err(Error::InvalidParameter {
+            what: What::Weights,
+            value: f64::from(*bad),
+        });
+    }
+    if !b.is_finite() {
+        return Err(Error::InvalidParameter {
+            what: What::Bias,
+            value: f64::from(b),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! Update rules: how a step turns the gradient into new parameters.
+
+use wide::f32x8;
+
+use crate::error::{Error, What};
+
+/// One sample's features: a contiguous row, or sample `i` of column-major data.
+#[derive(Clone, Copy, Debug)]
+pub enum Sample<'a> {
+    /// `d` consecutive values.
+    Row(&'a [f32]),
+    /// Every `ld`-th value of `x` starting at index `i`: `x[i], x[i+ld], …`, `d` of them.
+    Strided {
+        /// The column-major values.
+        x: &'a [f32],
+        /// The column stride.
+        ld: usize,
+        /// The sample index.
+        i: usize,
+        /// The number of features.
+        d: usize,
+    },
+}
+
+impl<'a> Sample<'a> {
+    /// The features in order.
+    pub fn values(&self) -> impl Iterator<Item = f32> + Clone + 'a {
+        let (row, strided) = match *self {
+            Sample::Row(r) => (Some(r.iter().copied()), None),
+            Sample::Strided { x, ld, i, d } => (
+                None,
+                Some((0..d).map(move |j| {
+                    x.get(j.saturating_mul(ld).saturating_add(i))
+                        .copied()
+                        .unwrap_or(f32::NAN)
+                })),
+            ),
+        };
+        row.into_iter()
+            .flatten()
+            .chain(strided.into_iter().flatten())
+    }
+
+    /// The number of features.
+    pub fn len(&self) -> usize {
+        match *self {
+            Sample::Row(r) => r.len(),
+            Sample::Strided { d, .. } => d,
+        }
+    }
+
+    /// `true` if there are no features.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An update rule: applies one step to `w` and `b`, all or nothing.
+///
+/// The loss of a sample is `(x·w + b − y)²`, so its gradient is `g·x` for the weights and `g`
+/// for the bias, with `g = 2r`. An implementation must either write every parameter (and its
+/// own state) or, if any new value would be non-finite, write nothing and return
+/// [`Error::Rejected`].
+pub trait Update {
+    /// Checks that the rule's state has room for `d` features.
+    ///
+    /// # Errors
+    /// [`Error::Length`] naming the state buffer.
+    fn check(&self, d: usize) -> Result<(), Error>;
+
+    /// One update at step `t` with learning rate `lr` and gradient scale `g = 2r`.
+    ///
+    /// # Errors
+    /// [`Error::Rejected`] if a parameter would become non-finite; nothing is written then.
+    fn apply(
+        &mut self,
+        w: &mut [f32],
+        b: &mut f32,
+        x: Sample<'_>,
+        g: f32,
+        lr: f32,
+        t: u64,
+    ) -> Result<(), Error>;
+}
+
+/// Plain SGD (the seed's): `w ← w − η·g·x`, `b ← b − η·g`.
+///
+/// Memory: none beyond the parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Plain;
+
+impl Update for Plain {
+    fn check(&self, _d: usize) -> Result<(), Error> {
+        Ok(())
+    }
+
+    #[inline]
+    fn apply(
+        &mut self,
+        w: &mut [f32],
+        b: &mut f32,
+        x: Sample<'_>,
+        g: f32,
+        lr: f32,
+        t: u64,
+    ) -> Result<(), Error> {
+        let c = lr * g;
+        let nb = *b - c;
+        let finite = nb.is_finite()
+            && match x {
+                Sample::Row(x) => axpy_is_finite(w, x, c),
+                Sample::Strided { .. } => w
+                    .iter()
+                    .zip(x.values())
+                    .all(|(&wj, xj)| (wj - c * xj).is_finite()),
+            };
+        if !finite {
+            return Err(Error::Rejected { step: t });
+        }
+        match x {
+            Sample::Row(x) => axpy(w, x, c),
+            Sample::Strided { .. } => {
+                for (wj, xj) in w.iter_mut().zip(x.values()) {
+                    *wj -= c * xj;
+                }
+            }
+        }
+        *b = nb;
+        Ok(())
+    }
+}
+
+/// `w ← w − c·x`, eight lanes at a time, the tail in scalar code (same arithmetic).
+#[inline]
+pub(crate) fn axpy(w: &mut [f32], x: &[f32], c: f32) {
+    let cv = f32x8::splat(c);
+    let (wc, wt) = w.as_chunks_mut::<8>();
+    let (xc, xt) = x.as_chunks::<8>();
+    for (wv, xv) in wc.iter_mut().zip(xc) {
+        *wv = (f32x8::new(*wv) - cv * f32x8::new(*xv)).to_array();
+    }
+    for (wj, xj) in wt.iter_mut().zip(xt) {
+        *wj -= c * xj;
+    }
+}
+
+/// Whether every `w_j − c·x_j` is finite, without writing anything. (`v·0` is ±0 for finite
+/// `v` and NaN otherwise, so one sum of those tells.)
+#[inline]
+pub(crate) fn axpy_is_finite(w: &[f32], x: &[f32], c: f32) -> bool {
+    let cv = f32x8::splat(c);
+    let (wc, wt) = w.as_chunks::<8>();
+    let (xc, xt) = x.as_chunks::<8>();
+    let mut probe = f32x8::ZERO;
+    for (wv, xv) in wc.iter().zip(xc) {
+        let nw = f32x8::new(*wv) - cv * f32x8::new(*xv);
+        probe += nw * 0.0;
+    }
+    let mut tail = 0.0f32;
+    for (wj, xj) in wt.iter().zip(xt) {
+        let nw = wj - c * xj;
+        tail += nw * 0.0;
+    }
+    tail == 0.0 && probe.to_array().iter().all(|v| *v == 0.0)
+}
+
+/// Checks a state buffer's length.
+#[allow(dead_code)] // used by the stateful rules (momentum, Adam) to come
+pub(crate) fn check_state(what: What, expected: usize, found: usize) -> Result<(), Error> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::Length {
+            what,
+            expected,
+            found,
+        })
+    }
+}
