@@ -568,11 +568,19 @@ fn tail_sample(
     grad: &mut [f64],
     s: &mut Sums,
 ) {
+    accumulate(x.clone(), seq_residual(x, w, b, y), grad, s);
+}
+
+/// The residual with the features in order, as the eight-samples-per-vector kernels form it
+/// lane by lane (and as [`residual`](crate::kernels::reference::residual) does, except under
+/// the `fma` feature).
+#[inline]
+pub(crate) fn seq_residual(x: impl Iterator<Item = f32>, w: &[f32], b: f32, y: f32) -> f32 {
     let mut p = 0.0f32;
-    for (xj, &wj) in x.clone().zip(w) {
+    for (xj, &wj) in x.zip(w) {
         p = smadd(xj, wj, p);
     }
-    accumulate(x, (p + b) - y, grad, s);
+    (p + b) - y
 }
 
 /// Adds one sample's terms, as exact f64 products, into the sums.
