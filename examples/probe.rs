@@ -25,7 +25,11 @@ fn main() {
         shapes
     };
     for (layout, d) in shapes {
-        let n = 8192 / d;
+        let bytes: usize = std::env::var("PROBE_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(32768);
+        let n = bytes / 4 / d;
         let x: Vec<f32> = (0..n * d).map(|k| (k % 97) as f32 / 50.0 - 1.0).collect();
         let y: Vec<f32> = (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0).collect();
         let w = vec![0.3f32; d];
@@ -39,9 +43,27 @@ fn main() {
             RowMajor::new(&x, &y, n, d).unwrap().into()
         };
         let mut g = vec![0.0; d];
-        let reps = 200;
+        if std::env::var_os("PROBE_READ").is_some() {
+            let mut best = f64::MAX;
+            for _ in 0..7 {
+                let t = Instant::now();
+                let s: f32 = black_box(&x)
+                    .chunks_exact(8)
+                    .fold(wide::f32x8::ZERO, |a, c| {
+                        a + wide::f32x8::new(c.try_into().unwrap())
+                    })
+                    .to_array()
+                    .iter()
+                    .sum::<f32>()
+                    + black_box(&y).iter().sum::<f32>();
+                black_box(s);
+                best = best.min(t.elapsed().as_nanos() as f64 / (n * d) as f64);
+            }
+            print!("read{d}={best:.3} ");
+        }
+        let reps = (6_000_000 / (n * d)).max(1);
         let mut best = f64::MAX;
-        for _ in 0..60 {
+        for _ in 0..(if n * d > 1 << 24 { 7 } else { 60 }) {
             let t = Instant::now();
             for _ in 0..reps {
                 black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g).ok());

@@ -11,11 +11,14 @@
 //!   samples are gathered into feature vectors.
 //! * Row-major, `d ≥ 8`: blocks of eight rows. Each row's dot product runs over its 8-wide
 //!   chunks in one accumulator; the eight accumulators are summed together by one transpose
-//!   (AVX) or lane by lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. The gradient of a tile of
-//!   rows (at most 16 KiB of `x`) is then `Σₖ rₖ·xₖ` chunk by chunk, re-read from L1.
+//!   (AVX) or lane by lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`.
+//!   The gradient of a tile of rows (at most 16 KiB of `x`) is then `Σₖ rₖ·xₖ`, four 8-wide
+//!   chunks at a time in registers, re-read from L1.
 //!
-//! Sample tails (`n mod 8`) and feature tails (`d mod 8`) go through scalar code with the
-//! same arithmetic; no lane is ever zero-padded.
+//! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
+//! tails (`d mod 8`) are real values moved into lanes (each row's last eight values,
+//! transposed, lanes = rows): no lane is ever zero-padded, so no phantom sample or feature
+//! reaches a sum.
 //!
 //! # Floating-point contract
 //! Lane-wise `*` then `+` (two roundings), horizontal sums in a written-out order, f32
@@ -254,6 +257,13 @@ fn rm_small<const D: usize>(
 /// without AVX, the values are gathered one by one. Both give the same vectors.
 #[inline(always)]
 fn gather<const D: usize>(x: &[f32], base: usize) -> [f32x8; D] {
+    if D == 1 {
+        let v = x
+            .get(base..base + 8)
+            .and_then(|c| c.try_into().ok())
+            .map_or(f32x8::ZERO, load);
+        return [v; D];
+    }
     if cfg!(target_feature = "avx")
         && let Some(span) = x.get(base..base + 7 * D + 8)
     {

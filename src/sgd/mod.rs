@@ -11,7 +11,7 @@ mod update;
 
 use rand_core::Rng;
 
-pub use schedule::{Constant, Schedule};
+pub use schedule::{Adaptive, Constant, Exponential, InverseScaling, Optimal, Schedule, StepDecay};
 pub use update::{Plain, Sample, Update};
 
 use crate::data::Dataset;
