@@ -47,7 +47,9 @@ impl Default for GradientDescent {
 pub struct Epoch<'a> {
     /// The epoch, from 1.
     pub epoch: usize,
-    /// The mean squared error at the parameters the epoch started from (before its update).
+    /// The epoch's loss. Gradient descent: the mean squared error at the parameters the
+    /// epoch started from (before its update). SGD: the mean of the samples' squared errors,
+    /// each taken before its own update.
     pub loss: f64,
     /// The weights after the epoch's update.
     pub w: &'a [f32],

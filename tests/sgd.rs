@@ -294,3 +294,174 @@ fn seed_sgd_run_converges_like_the_seed() {
         "only {like_the_seed} starts were as far along as the seed"
     );
 }
+
+mod schedules {
+    use super::*;
+    use steepest::sgd::{
+        Adaptive, Exponential, InverseScaling, Optimal, Schedule, StepDecay, Stopping,
+    };
+    use steepest::{Control, StopReason};
+
+    /// Each schedule against its formula evaluated in f64: within a few f32 roundings
+    /// (libm's powf/expf are faithful to < 1 ulp; the divisions and products add one each).
+    #[test]
+    fn formulas() {
+        let close = |a: f32, b: f64| ((f64::from(a) - b) / b).abs() < 4.0 * f64::from(f32::EPSILON);
+        let inv = InverseScaling {
+            eta0: 0.01,
+            power_t: 0.25,
+        };
+        let opt = Optimal {
+            alpha: 1e-4,
+            t0: 1234.5,
+        };
+        let exp = Exponential { eta0: 0.1, k: 1e-5 };
+        let step = StepDecay {
+            eta0: 0.1,
+            gamma: 0.5,
+            every: 100,
+        };
+        for t in [0u64, 1, 2, 10, 99, 100, 101, 1000, 9_999] {
+            let tf = t as f64;
+            assert!(
+                close(inv.rate(t), 0.01f32 as f64 / (tf + 1.0).powf(0.25)),
+                "inv t={t}"
+            );
+            assert!(
+                close(opt.rate(t), 1.0 / (1e-4f32 as f64 * (1234.5 + tf))),
+                "opt t={t}"
+            );
+            // exp magnifies the rounding of its argument k·t (of t to f32 and of the product,
+            // a relative 2u each) into a relative error |k·t|·2u of the result.
+            let want = 0.1f32 as f64 * (-(1e-5f32 as f64) * tf).exp();
+            let bound = (2.0 * 1e-5 * tf + 4.0) * f64::from(f32::EPSILON);
+            assert!(
+                ((f64::from(exp.rate(t)) - want) / want).abs() < bound,
+                "exp t={t}"
+            );
+            assert!(
+                close(step.rate(t), 0.1f32 as f64 * 0.5f64.powi((t / 100) as i32)),
+                "step t={t}"
+            );
+        }
+        assert_eq!(
+            StepDecay {
+                eta0: 0.1,
+                gamma: 0.5,
+                every: 0
+            }
+            .rate(10_000),
+            0.1
+        );
+        // scikit-learn's t0 for the squared loss at alpha = 1e-4: typw = 10, eta0 = 10/11.
+        let s = Optimal::sklearn(1e-4);
+        assert!(
+            (f64::from(s.t0) - 11.0 / 10.0 / 1e-4).abs() < 1e-2 * 11_000.0 * 1e-3,
+            "{}",
+            s.t0
+        );
+    }
+
+    #[test]
+    fn adaptive_divides_by_five_after_n_bad_epochs() {
+        let mut a = Adaptive::new(0.1, 1e-3, 2);
+        for loss in [1.0, 0.5, 0.4999, 0.4998] {
+            a.end_of_epoch(loss);
+        }
+        // 0.4999 and 0.4998 do not beat 0.5 by 1e-3: two bad epochs.
+        assert_eq!(a.eta(), 0.1 / 5.0);
+        a.end_of_epoch(0.3);
+        assert_eq!(a.eta(), 0.1 / 5.0);
+    }
+
+    /// The step counter persists: ten epochs equal five and five, with a decaying schedule.
+    #[test]
+    fn stop_and_continue_equals_one_run() {
+        let x = [1.0f32, 2.0, 3.0, 4.0];
+        let y = [2.0f32, 4.0, 6.0, 8.0];
+        let data: Dataset = RowMajor::new(&x, &y, 4, 1).unwrap().into();
+        let sched = InverseScaling {
+            eta0: 0.05,
+            power_t: 0.25,
+        };
+        let mut rng = Xoshiro128PlusPlus::seed_from_u64(9);
+        let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+        let mut one = Sgd::new(Plain, sched);
+        for _ in 0..10 {
+            one.epoch(&data, &mut w, &mut b, &mut order, &mut rng)
+                .unwrap();
+        }
+        let mut rng2 = Xoshiro128PlusPlus::seed_from_u64(9);
+        let (mut w2, mut b2) = ([0.0f32], 0.0f32);
+        let mut first = Sgd::new(Plain, sched);
+        for _ in 0..5 {
+            first
+                .epoch(&data, &mut w2, &mut b2, &mut order, &mut rng2)
+                .unwrap();
+        }
+        let mut second = Sgd::new(Plain, sched);
+        second.set_steps(first.steps());
+        for _ in 0..5 {
+            second
+                .epoch(&data, &mut w2, &mut b2, &mut order, &mut rng2)
+                .unwrap();
+        }
+        assert_eq!(
+            (w[0].to_bits(), b.to_bits()),
+            (w2[0].to_bits(), b2.to_bits())
+        );
+    }
+
+    #[test]
+    fn fit_stops_like_scikit_learn() {
+        let x = [1.0f32, 2.0, 3.0, 4.0];
+        let y = [2.0f32, 4.0, 6.0, 8.0];
+        let data: Dataset = RowMajor::new(&x, &y, 4, 1).unwrap().into();
+        let mut rng = Xoshiro128PlusPlus::seed_from_u64(1);
+        let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+        let mut losses = Vec::new();
+        let stop = Stopping {
+            max_epochs: 100_000,
+            tol: Some(1e-6),
+            n_iter_no_change: 5,
+        };
+        let report = Sgd::new(Plain, Constant(0.02))
+            .fit(&data, &mut w, &mut b, &mut order, &mut rng, stop, |e| {
+                losses.push(e.loss);
+                Control::Continue
+            })
+            .unwrap();
+        assert_eq!(report.reason, StopReason::Converged);
+        assert_eq!(losses.len(), report.epochs);
+        // scikit-learn's rule: each of the last five epochs failed to beat the best loss of
+        // the epochs before it by tol, and the epoch before them did not fail.
+        let n = losses.len();
+        let fails =
+            |k: usize| losses[k] > losses[..k].iter().cloned().fold(f64::INFINITY, f64::min) - 1e-6;
+        assert!((n - 5..n).all(fails), "{:?}", &losses[n - 6..]);
+        assert!(n == 5 || !fails(n - 6));
+        let stop = Stopping {
+            max_epochs: 3,
+            tol: None,
+            n_iter_no_change: 5,
+        };
+        let r = Sgd::new(Plain, Constant(0.02))
+            .fit(&data, &mut w, &mut b, &mut order, &mut rng, stop, |_| {
+                Control::Continue
+            })
+            .unwrap();
+        assert_eq!((r.epochs, r.reason), (3, StopReason::MaxEpochs));
+        let bad = Stopping {
+            max_epochs: 3,
+            tol: Some(f64::NAN),
+            n_iter_no_change: 5,
+        };
+        assert!(
+            Sgd::new(Plain, Constant(0.02))
+                .fit(&data, &mut w, &mut b, &mut order, &mut rng, bad, |_| {
+                    Control::Continue
+                })
+                .is_err()
+        );
+    }
+}
