@@ -6,11 +6,13 @@
 //! from a data view epoch by epoch in a shuffled order ([`Sgd::epoch`]).
 
 pub mod reference;
+mod rules;
 mod schedule;
 mod update;
 
 use rand_core::Rng;
 
+pub use rules::{Adam, Averaged, Momentum, Normalized};
 pub use schedule::{Adaptive, Constant, Exponential, InverseScaling, Optimal, Schedule, StepDecay};
 pub use update::{Plain, Sample, Update};
 

@@ -21,3 +21,95 @@ pub fn plain_step(w: &mut [f32], b: &mut f32, x: &[f32], y: f32, lr: f32) -> f32
     *b -= c;
     r * r
 }
+
+/// One momentum step (PyTorch's SGD) for gradient scale `g = 2r`, written out parameter by
+/// parameter (the bias last, with feature 1 and no weight decay). `buf` holds `d + 1` values.
+#[allow(clippy::too_many_arguments)] // the formula's every input, named
+pub fn momentum(
+    w: &mut [f32],
+    b: &mut f32,
+    x: &[f32],
+    g: f32,
+    lr: f32,
+    (mu, tau, nesterov, wd): (f32, f32, bool, f32),
+    buf: &mut [f32],
+    started: bool,
+) {
+    let one = |theta: &mut f32, xj: f32, v: Option<&mut f32>, weight: bool| {
+        let mut gj = g * xj;
+        if weight && wd != 0.0 {
+            gj += wd * *theta;
+        }
+        if mu == 0.0 {
+            *theta -= lr * gj;
+            return;
+        }
+        let mut zero = 0.0;
+        let v = v.unwrap_or(&mut zero);
+        *v = if started {
+            mu * *v + (1.0 - tau) * gj
+        } else {
+            gj
+        };
+        let step = if nesterov { gj + mu * *v } else { *v };
+        *theta -= lr * step;
+    };
+    let mut bufs = buf.iter_mut();
+    for (wj, &xj) in w.iter_mut().zip(x) {
+        one(wj, xj, bufs.next(), true);
+    }
+    one(b, 1.0, bufs.next(), false);
+}
+
+/// One Adam/AdamW step (PyTorch's) at the rule's step `k ≥ 1`, written out. `m`, `v` hold
+/// `d + 1` values each.
+#[allow(clippy::too_many_arguments)] // the formula's every input, named
+pub fn adam(
+    w: &mut [f32],
+    b: &mut f32,
+    x: &[f32],
+    g: f32,
+    lr: f32,
+    (beta1, beta2, eps, wd, decoupled): (f32, f32, f32, f32, bool),
+    m: &mut [f32],
+    v: &mut [f32],
+    k: u64,
+) {
+    let c1 = 1.0 - libm::powf(beta1, k as f32);
+    let c2 = 1.0 - libm::powf(beta2, k as f32);
+    let one = |theta: &mut f32, xj: f32, mv: Option<(&mut f32, &mut f32)>, weight: bool| {
+        let mut gj = g * xj;
+        if weight && wd != 0.0 {
+            if decoupled {
+                *theta *= 1.0 - lr * wd;
+            } else {
+                gj += wd * *theta;
+            }
+        }
+        let (mut m0, mut v0) = (0.0, 0.0);
+        let (mj, vj) = mv.unwrap_or((&mut m0, &mut v0));
+        *mj = beta1 * *mj + (1.0 - beta1) * gj;
+        *vj = beta2 * *vj + (1.0 - beta2) * (gj * gj);
+        let m_hat = *mj / c1;
+        let v_hat = *vj / c2;
+        *theta -= lr * m_hat / (libm::sqrtf(v_hat) + eps);
+    };
+    let mut states = m.iter_mut().zip(v.iter_mut());
+    for (wj, &xj) in w.iter_mut().zip(x) {
+        one(wj, xj, states.next(), true);
+    }
+    one(b, 1.0, states.next(), false);
+}
+
+/// One normalized (NLMS) step: `θ ← θ − η·(g/2)·x̃ / (ε + ‖x̃‖²)`, `x̃ = (x, 1)`.
+pub fn normalized(w: &mut [f32], b: &mut f32, x: &[f32], g: f32, lr: f32, eps: f32) {
+    let mut energy = 1.0f32;
+    for &xj in x {
+        energy += xj * xj;
+    }
+    let c = lr * 0.5 / (eps + energy);
+    for (wj, &xj) in w.iter_mut().zip(x) {
+        *wj -= c * (g * xj);
+    }
+    *b -= c * g;
+}

@@ -8,7 +8,7 @@ use core::hint::black_box;
 use rand_xoshiro::Xoshiro128PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use steepest::kernels::{bound, reference, simd};
-use steepest::sgd::{Constant, Plain, Sgd};
+use steepest::sgd::{Adam, Averaged, Constant, InverseScaling, Momentum, Normalized, Plain, Sgd};
 use steepest::{ColMajor, Dataset, GradientDescent, RowMajor};
 
 static X: [f32; 64] = [0.5; 64];
@@ -31,6 +31,15 @@ fn exercise(data: &Dataset<'_>, w: &mut [f32], grad: &mut [f64]) {
     let _ = black_box(sgd.epoch(data, w, &mut bias, order, &mut rng));
     let x: &[f32] = black_box(&X[..4]);
     let _ = black_box(sgd.step(w, &mut bias, x, black_box(1.0)));
+    let (mut m, mut v, mut buf, mut avg) = ([0.0f32; 5], [0.0f32; 5], [0.0f32; 5], [0.0f32; 5]);
+    let schedule = InverseScaling { eta0: black_box(0.01), power_t: black_box(0.25) };
+    let mut adam = Sgd::new(Adam::new(black_box(&mut m), black_box(&mut v)), schedule);
+    let _ = black_box(adam.epoch(data, w, &mut bias, order, &mut rng));
+    let mom = Momentum::new(black_box(0.9), 0.0, black_box(true), 1e-4, black_box(&mut buf));
+    let mut avg_sgd = Sgd::new(Averaged::new(mom, black_box(3), black_box(&mut avg)), Constant(0.01));
+    let _ = black_box(avg_sgd.epoch(data, w, &mut bias, order, &mut rng));
+    let mut nlms = Sgd::new(Normalized::default(), Constant(black_box(0.5)));
+    let _ = black_box(nlms.step(w, &mut bias, x, black_box(1.0)));
 }
 
 fn exercise_shuffle(x: &mut [f32], y: &mut [f32]) {

@@ -1,0 +1,494 @@
+//! The stateful update rules: momentum (with dampening, Nesterov and L2), Adam/AdamW, the
+//! normalized step (NLMS) and Polyak averaging.
+//!
+//! Every rule is elementwise over the parameters `θ = (w₀, …, w_{d−1}, b)`: the bias is the
+//! parameter whose feature is the constant 1. One generic function per rule
+//! ([`Elementwise::elem`]) is run on `f32x8` lanes and on scalars by one driver, so the SIMD
+//! and scalar tails compute the same bits; `sgd::reference` writes each rule out again as a
+//! plain loop. Square roots go through `libm::sqrtf` lane by lane (correctly rounded, the
+//! same bits on every target).
+
+use core::array;
+use core::ops::{Add, Div, Mul, Sub};
+
+use wide::f32x8;
+
+use super::update::{Sample, Update};
+use crate::error::{Error, What};
+
+/// The arithmetic a rule needs, on one value (`f32`) or eight (`f32x8`).
+pub(crate) trait Lane:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self>
+{
+    /// The value in every lane.
+    fn splat(v: f32) -> Self;
+    /// Correctly rounded square root, lane by lane.
+    fn sqrt(self) -> Self;
+}
+
+impl Lane for f32 {
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        libm::sqrtf(self)
+    }
+}
+
+impl Lane for f32x8 {
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        f32x8::splat(v)
+    }
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        f32x8::new(self.to_array().map(libm::sqrtf))
+    }
+}
+
+/// A rule written once for lanes and scalars: new parameter and state from the old ones.
+pub(crate) trait Elementwise<const S: usize> {
+    /// One parameter: `theta` its value, `g` its raw gradient (`2r·x`, or `2r` for the bias),
+    /// `st` its state; `weight` is false for the bias (no weight decay on it).
+    fn elem<T: Lane>(&self, theta: T, g: T, st: [T; S], weight: bool) -> (T, [T; S]);
+}
+
+/// Runs `rule` over every parameter; with `write == false` only reports whether every new
+/// value (parameters and state) is finite. `states` hold `d + 1` values each, the bias last.
+#[inline(always)]
+fn drive<E: Elementwise<S>, const S: usize>(
+    rule: &E,
+    w: &mut [f32],
+    b: &mut f32,
+    x: Sample<'_>,
+    g: f32,
+    states: &mut [&mut [f32]; S],
+    write: bool,
+) -> bool {
+    let gv = f32x8::splat(g);
+    let mut probe = f32x8::ZERO;
+    let mut scalar_probe = 0.0f32;
+    let (wc, wt) = w.as_chunks_mut::<8>();
+    let mut xs = x.values();
+    for (c, wv) in wc.iter_mut().enumerate() {
+        let xv = f32x8::new(array::from_fn(|_| xs.next().unwrap_or(0.0)));
+        let st: [f32x8; S] = array::from_fn(|s| {
+            states
+                .get(s)
+                .and_then(|v| v.get(8 * c..8 * c + 8))
+                .and_then(|v| <&[f32; 8]>::try_from(v).ok())
+                .map_or(f32x8::ZERO, |a| f32x8::new(*a))
+        });
+        let (nw, ns) = rule.elem(f32x8::new(*wv), gv * xv, st, true);
+        probe += nw * 0.0;
+        for v in ns {
+            probe += v * 0.0;
+        }
+        if write {
+            *wv = nw.to_array();
+            for (state, v) in states.iter_mut().zip(ns) {
+                if let Some(dst) = state.get_mut(8 * c..8 * c + 8) {
+                    dst.copy_from_slice(v.as_array());
+                }
+            }
+        }
+    }
+    let c8 = 8 * wc.len();
+    let mut one = |theta: &mut f32, gj: f32, j: usize, weight: bool| {
+        let st: [f32; S] =
+            array::from_fn(|s| states.get(s).and_then(|v| v.get(j)).copied().unwrap_or(0.0));
+        let (nt, ns) = rule.elem(*theta, gj, st, weight);
+        scalar_probe += nt * 0.0;
+        for v in ns {
+            scalar_probe += v * 0.0;
+        }
+        if write {
+            *theta = nt;
+            for (state, v) in states.iter_mut().zip(ns) {
+                if let Some(dst) = state.get_mut(j) {
+                    *dst = v;
+                }
+            }
+        }
+    };
+    for (jt, (wj, xj)) in wt.iter_mut().zip(xs).enumerate() {
+        one(wj, g * xj, c8 + jt, true);
+    }
+    let d = c8 + wt.len();
+    one(b, g, d, false);
+    scalar_probe == 0.0 && probe.to_array().iter().all(|v| *v == 0.0)
+}
+
+/// Checks the rule's state buffers and then applies it all or nothing.
+#[inline(always)]
+fn apply_checked<E: Elementwise<S>, const S: usize>(
+    rule: &E,
+    w: &mut [f32],
+    b: &mut f32,
+    x: Sample<'_>,
+    g: f32,
+    states: &mut [&mut [f32]; S],
+    t: u64,
+) -> Result<(), Error> {
+    if !drive(rule, w, b, x, g, states, false) {
+        return Err(Error::Rejected { step: t });
+    }
+    drive(rule, w, b, x, g, states, true);
+    Ok(())
+}
+
+fn check_len(d: usize, len: usize) -> Result<(), Error> {
+    if len == d + 1 {
+        Ok(())
+    } else {
+        Err(Error::Length {
+            what: What::State,
+            expected: d + 1,
+            found: len,
+        })
+    }
+}
+
+/// SGD with momentum, dampening, Nesterov and L2 weight decay, as PyTorch's `torch.optim.SGD`:
+/// `g ← ∇ + λ·θ` (weights only), `buf ← g` at the first step, else
+/// `buf ← μ·buf + (1 − τ)·g`; `g ← g + μ·buf` (Nesterov) or `g ← buf`; `θ ← θ − η·g`.
+///
+/// With `momentum = 0` it is plain SGD with L2 and `buf` may be empty. Memory: `buf` of
+/// `d + 1` floats (the bias last) when `momentum ≠ 0`.
+#[derive(Debug)]
+pub struct Momentum<'s> {
+    /// `μ`.
+    pub momentum: f32,
+    /// `τ`.
+    pub dampening: f32,
+    /// Nesterov momentum.
+    pub nesterov: bool,
+    /// `λ`, L2 on the weights (not the bias).
+    pub weight_decay: f32,
+    buf: &'s mut [f32],
+    started: bool,
+}
+
+impl<'s> Momentum<'s> {
+    /// A rule with its velocity buffer (`d + 1` floats, zeroed here).
+    pub fn new(
+        momentum: f32,
+        dampening: f32,
+        nesterov: bool,
+        weight_decay: f32,
+        buf: &'s mut [f32],
+    ) -> Self {
+        buf.fill(0.0);
+        Momentum {
+            momentum,
+            dampening,
+            nesterov,
+            weight_decay,
+            buf,
+            started: false,
+        }
+    }
+
+    /// The velocity buffer.
+    pub fn velocity(&self) -> &[f32] {
+        self.buf
+    }
+}
+
+struct MomentumStep {
+    mu: f32,
+    tau: f32,
+    nesterov: bool,
+    wd: f32,
+    lr: f32,
+    started: bool,
+}
+
+impl Elementwise<1> for MomentumStep {
+    #[inline(always)]
+    fn elem<T: Lane>(&self, theta: T, g: T, [buf]: [T; 1], weight: bool) -> (T, [T; 1]) {
+        let g = if weight && self.wd != 0.0 {
+            g + T::splat(self.wd) * theta
+        } else {
+            g
+        };
+        if self.mu == 0.0 {
+            return (theta - T::splat(self.lr) * g, [buf]);
+        }
+        let buf = if self.started {
+            T::splat(self.mu) * buf + T::splat(1.0 - self.tau) * g
+        } else {
+            g
+        };
+        let step = if self.nesterov {
+            g + T::splat(self.mu) * buf
+        } else {
+            buf
+        };
+        (theta - T::splat(self.lr) * step, [buf])
+    }
+}
+
+impl Update for Momentum<'_> {
+    fn check(&self, d: usize) -> Result<(), Error> {
+        if self.momentum == 0.0 {
+            Ok(())
+        } else {
+            check_len(d, self.buf.len())
+        }
+    }
+
+    fn apply(
+        &mut self,
+        w: &mut [f32],
+        b: &mut f32,
+        x: Sample<'_>,
+        g: f32,
+        lr: f32,
+        t: u64,
+    ) -> Result<(), Error> {
+        let rule = MomentumStep {
+            mu: self.momentum,
+            tau: self.dampening,
+            nesterov: self.nesterov,
+            wd: self.weight_decay,
+            lr,
+            started: self.started,
+        };
+        apply_checked(&rule, w, b, x, g, &mut [&mut *self.buf], t)?;
+        self.started = true;
+        Ok(())
+    }
+}
+
+/// Adam (and AdamW with `decoupled`), as PyTorch's: `g ← ∇ + λ·θ` (coupled) or
+/// `θ ← θ·(1 − η·λ)` (decoupled), weights only; `m ← β₁m + (1−β₁)g`,
+/// `v ← β₂v + (1−β₂)g²`; `θ ← θ − η·(m/(1−β₁ᵏ)) / (√(v/(1−β₂ᵏ)) + ε)` at the rule's own
+/// step `k` (from 1).
+///
+/// Memory: `m` and `v`, `d + 1` floats each, and the step count.
+#[derive(Debug)]
+pub struct Adam<'s> {
+    /// `β₁`.
+    pub beta1: f32,
+    /// `β₂`.
+    pub beta2: f32,
+    /// `ε`.
+    pub eps: f32,
+    /// `λ`.
+    pub weight_decay: f32,
+    /// AdamW: decay the weights directly instead of adding `λθ` to the gradient.
+    pub decoupled: bool,
+    m: &'s mut [f32],
+    v: &'s mut [f32],
+    k: u64,
+}
+
+impl<'s> Adam<'s> {
+    /// PyTorch's defaults (`β = (0.9, 0.999)`, `ε = 1e-8`, no decay) on the given moments
+    /// (`d + 1` floats each, zeroed here).
+    pub fn new(m: &'s mut [f32], v: &'s mut [f32]) -> Self {
+        m.fill(0.0);
+        v.fill(0.0);
+        Adam {
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            decoupled: false,
+            m,
+            v,
+            k: 0,
+        }
+    }
+
+    /// Steps taken by this rule.
+    pub fn steps(&self) -> u64 {
+        self.k
+    }
+}
+
+struct AdamStep {
+    b1: f32,
+    b2: f32,
+    eps: f32,
+    wd: f32,
+    decoupled: bool,
+    lr: f32,
+    c1: f32,
+    c2: f32,
+}
+
+impl Elementwise<2> for AdamStep {
+    #[inline(always)]
+    fn elem<T: Lane>(&self, theta: T, g: T, [m, v]: [T; 2], weight: bool) -> (T, [T; 2]) {
+        let decay = weight && self.wd != 0.0;
+        let (theta, g) = match (decay, self.decoupled) {
+            (true, true) => (theta * T::splat(1.0 - self.lr * self.wd), g),
+            (true, false) => (theta, g + T::splat(self.wd) * theta),
+            _ => (theta, g),
+        };
+        let m = T::splat(self.b1) * m + T::splat(1.0 - self.b1) * g;
+        let v = T::splat(self.b2) * v + T::splat(1.0 - self.b2) * (g * g);
+        let m_hat = m / T::splat(self.c1);
+        let v_hat = v / T::splat(self.c2);
+        (
+            theta - T::splat(self.lr) * m_hat / (v_hat.sqrt() + T::splat(self.eps)),
+            [m, v],
+        )
+    }
+}
+
+impl Update for Adam<'_> {
+    fn check(&self, d: usize) -> Result<(), Error> {
+        check_len(d, self.m.len())?;
+        check_len(d, self.v.len())
+    }
+
+    fn apply(
+        &mut self,
+        w: &mut [f32],
+        b: &mut f32,
+        x: Sample<'_>,
+        g: f32,
+        lr: f32,
+        t: u64,
+    ) -> Result<(), Error> {
+        let k = self.k.saturating_add(1);
+        let kf = k.min(i32::MAX as u64) as i32;
+        let rule = AdamStep {
+            b1: self.beta1,
+            b2: self.beta2,
+            eps: self.eps,
+            wd: self.weight_decay,
+            decoupled: self.decoupled,
+            lr,
+            c1: 1.0 - libm::powf(self.beta1, kf as f32),
+            c2: 1.0 - libm::powf(self.beta2, kf as f32),
+        };
+        apply_checked(&rule, w, b, x, g, &mut [&mut *self.m, &mut *self.v], t)?;
+        self.k = k;
+        Ok(())
+    }
+}
+
+/// The normalized step (NLMS, as CMSIS-DSP's `arm_lms_norm_f32`): the step is divided by the
+/// sample's energy, `θ ← θ − η·r·x̃ / (ε + ‖x̃‖²)` with `x̃ = (x, 1)` (the bias input) and
+/// `r` the residual (`g/2`), so the learning rate is scale-free; `0 < η < 2` converges.
+///
+/// Memory: none.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Normalized {
+    /// `ε` (CMSIS-DSP uses `f32::EPSILON`).
+    pub eps: f32,
+}
+
+impl Default for Normalized {
+    fn default() -> Self {
+        Normalized { eps: f32::EPSILON }
+    }
+}
+
+struct NormalizedStep {
+    c: f32,
+}
+
+impl Elementwise<0> for NormalizedStep {
+    #[inline(always)]
+    fn elem<T: Lane>(&self, theta: T, g: T, st: [T; 0], _weight: bool) -> (T, [T; 0]) {
+        (theta - T::splat(self.c) * g, st)
+    }
+}
+
+impl Update for Normalized {
+    fn check(&self, _d: usize) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn apply(
+        &mut self,
+        w: &mut [f32],
+        b: &mut f32,
+        x: Sample<'_>,
+        g: f32,
+        lr: f32,
+        t: u64,
+    ) -> Result<(), Error> {
+        let energy = x.values().fold(1.0f32, |e, v| e + v * v);
+        // g·x/2 is r·x: the step is η·r·x/(ε + ‖x̃‖²).
+        let c = lr * 0.5 / (self.eps + energy);
+        apply_checked(&NormalizedStep { c }, w, b, x, g, &mut [], t)
+    }
+}
+
+/// Polyak averaging (averaged SGD, scikit-learn's `average`): the inner rule updates `θ`, and
+/// from the stepper's step `start` on, `θ̄ ← θ̄ + (θ − θ̄)/k` with `k` the number of averaged
+/// steps. Read the average with [`averaged`](Averaged::averaged).
+///
+/// Memory: the inner rule's, plus `θ̄` (`d + 1` floats) and a count.
+#[derive(Debug)]
+pub struct Averaged<'s, U> {
+    /// The rule that takes the steps.
+    pub inner: U,
+    /// The first step (the stepper's counter) that enters the average.
+    pub start: u64,
+    avg: &'s mut [f32],
+    count: u64,
+}
+
+impl<'s, U: Update> Averaged<'s, U> {
+    /// Averages `inner`'s iterates from step `start` into `avg` (`d + 1` floats, the bias
+    /// last; zeroed here).
+    pub fn new(inner: U, start: u64, avg: &'s mut [f32]) -> Self {
+        avg.fill(0.0);
+        Averaged {
+            inner,
+            start,
+            avg,
+            count: 0,
+        }
+    }
+
+    /// The averaged weights and bias (`None` before any step was averaged).
+    pub fn averaged(&self) -> Option<(&[f32], f32)> {
+        if self.count == 0 {
+            return None;
+        }
+        let (b, w) = self.avg.split_last()?;
+        Some((w, *b))
+    }
+}
+
+impl<U: Update> Update for Averaged<'_, U> {
+    fn check(&self, d: usize) -> Result<(), Error> {
+        self.inner.check(d)?;
+        check_len(d, self.avg.len())
+    }
+
+    fn apply(
+        &mut self,
+        w: &mut [f32],
+        b: &mut f32,
+        x: Sample<'_>,
+        g: f32,
+        lr: f32,
+        t: u64,
+    ) -> Result<(), Error> {
+        self.inner.apply(w, b, x, g, lr, t)?;
+        if t >= self.start {
+            // θ̄ + (θ − θ̄)/k stays between finite values: always finite.
+            self.count = self.count.saturating_add(1);
+            let inv = 1.0 / self.count as f32;
+            for (a, &p) in self
+                .avg
+                .iter_mut()
+                .zip(w.iter().chain(core::iter::once(&*b)))
+            {
+                *a += (p - *a) * inv;
+            }
+        }
+        Ok(())
+    }
+}
