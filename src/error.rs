@@ -120,6 +120,8 @@ pub enum Error {
         /// The step counter of the rejected update.
         step: u64,
     },
+    /// The operation is not defined for this configuration; the message says why.
+    Unsupported(&'static str),
     /// Gradient descent diverged: at this epoch the loss or the gradient became non-finite, or
     /// the update would have made a parameter non-finite. The model holds the last finite
     /// parameters (those in force at the start of that epoch).
@@ -164,6 +166,7 @@ impl fmt::Display for Error {
                 f,
                 "update {step} rejected: a parameter would have become non-finite; the model is unchanged"
             ),
+            Error::Unsupported(why) => write!(f, "unsupported: {why}"),
             Error::Diverged { epoch, what } => write!(
                 f,
                 "diverged at epoch {epoch}: the {what} became non-finite; the model holds the last finite parameters"

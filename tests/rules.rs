@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro128PlusPlus;
 use steepest::sgd::{
-    Adam, Averaged, Constant, Momentum, Normalized, Plain, Sample, Sgd, Update, reference,
+    Adam, Averaged, Constant, Grad, Momentum, Normalized, Plain, Sample, Sgd, Update, reference,
 };
 use steepest::{Dataset, Error, RowMajor, kernels::simd};
 
@@ -49,7 +49,7 @@ proptest! {
         let (mut w2, mut b2, mut buf2) = (w.clone(), b, vec![0.0f32; buf.len()]);
         let mut rule = Momentum::new(mu, tau, nesterov, wd, &mut buf1);
         for k in 0..steps {
-            rule.apply(&mut w1, &mut b1, Sample::Row(&x), g, lr, k as u64).unwrap();
+            rule.apply(&mut w1, &mut b1, Grad::Sample { x: Sample::Row(&x), g }, lr, k as u64).unwrap();
             reference::momentum(&mut w2, &mut b2, &x, g, lr, (mu, tau, nesterov, wd), &mut buf2, k > 0);
         }
         let v1 = rule.velocity().to_vec();
@@ -74,7 +74,7 @@ proptest! {
         rule.weight_decay = wd;
         rule.decoupled = decoupled;
         for k in 1..=steps {
-            rule.apply(&mut w1, &mut b1, Sample::Row(&x), g, lr, k as u64).unwrap();
+            rule.apply(&mut w1, &mut b1, Grad::Sample { x: Sample::Row(&x), g }, lr, k as u64).unwrap();
             reference::adam(&mut w2, &mut b2, &x, g, lr, (0.9, 0.999, 1e-8, wd, decoupled), &mut m2, &mut v2, k as u64);
         }
         prop_assert_eq!(bits(&w1), bits(&w2));
@@ -87,7 +87,7 @@ proptest! {
     fn normalized_matches_reference((w, b, x, g, lr, _m, _v) in case()) {
         let (mut w1, mut b1) = (w.clone(), b);
         let (mut w2, mut b2) = (w.clone(), b);
-        Normalized::default().apply(&mut w1, &mut b1, Sample::Row(&x), g, lr, 0).unwrap();
+        Normalized::default().apply(&mut w1, &mut b1, Grad::Sample { x: Sample::Row(&x), g }, lr, 0).unwrap();
         reference::normalized(&mut w2, &mut b2, &x, g, lr, f32::EPSILON);
         prop_assert_eq!(bits(&w1), bits(&w2));
         prop_assert_eq!(b1.to_bits(), b2.to_bits());
@@ -105,7 +105,7 @@ proptest! {
         let mut maxabs = vec![0.0f64; d + 1];
         let steps = 6u64;
         for t in 0..steps {
-            rule.apply(&mut w1, &mut b1, Sample::Row(&x), g * 0.01, lr, t).unwrap();
+            rule.apply(&mut w1, &mut b1, Grad::Sample { x: Sample::Row(&x), g: g * 0.01 }, lr, t).unwrap();
             if t >= start {
                 for (j, p) in w1.iter().chain([b1].iter()).enumerate() {
                     sums[j] += f64::from(*p);
@@ -128,12 +128,30 @@ fn rejected_updates_leave_rule_state_bit_identical() {
     let (mut m, mut v) = (vec![0.0f32; d + 1], vec![0.0f32; d + 1]);
     let mut adam = Adam::new(&mut m, &mut v);
     let (mut w, mut b) = (vec![0.5f32; d], 0.25f32);
-    adam.apply(&mut w, &mut b, Sample::Row(&[1.0, 2.0, 3.0]), 0.5, 0.01, 0)
-        .unwrap();
+    adam.apply(
+        &mut w,
+        &mut b,
+        Grad::Sample {
+            x: Sample::Row(&[1.0, 2.0, 3.0]),
+            g: 0.5,
+        },
+        0.01,
+        0,
+    )
+    .unwrap();
     let before = (bits(&w), b.to_bits(), adam.steps());
     // A gradient so large that g² overflows: v would become ∞.
     let err = adam
-        .apply(&mut w, &mut b, Sample::Row(&[1.0, 2.0, 3.0]), 3e30, 0.01, 1)
+        .apply(
+            &mut w,
+            &mut b,
+            Grad::Sample {
+                x: Sample::Row(&[1.0, 2.0, 3.0]),
+                g: 3e30,
+            },
+            0.01,
+            1,
+        )
         .unwrap_err();
     assert!(matches!(err, Error::Rejected { step: 1 }), "{err}");
     assert_eq!((bits(&w), b.to_bits(), adam.steps()), before);

@@ -465,3 +465,162 @@ mod schedules {
         );
     }
 }
+
+mod minibatch {
+    use super::*;
+    use steepest::GradientDescent;
+    use steepest::kernels::bound;
+    use steepest::sgd::{Batch, Normalized};
+
+    fn problem(n: usize, d: usize) -> (Vec<f32>, Vec<f32>) {
+        let x: Vec<f32> = (0..n * d)
+            .map(|k| ((k * 7919) % 101) as f32 / 50.0 - 1.0)
+            .collect();
+        let y: Vec<f32> = x
+            .chunks(d)
+            .enumerate()
+            .map(|(i, r)| r.iter().sum::<f32>() * 0.5 + (i % 3) as f32)
+            .collect();
+        (x, y)
+    }
+
+    /// B = n is one full-batch GD step. The two differ only in the order the gradient sums
+    /// are added (shuffled rows) and in how the update is rounded: |Δg_j| ≤ 2·tol_j (each
+    /// within the kernel bound of the exact sum), so
+    /// |Δw_j| ≤ η·(2/n)·2·tol_j + η·(2/n)·|g_j|·2u + u·(|w_j^GD| + |w_j^SGD|).
+    #[test]
+    fn batch_of_n_is_gradient_descent() {
+        for (n, d) in [(37, 1), (64, 3), (101, 13), (40, 40)] {
+            let (x, y) = problem(n, d);
+            let data: Dataset = RowMajor::new(&x, &y, n, d).unwrap().into();
+            let w0: Vec<f32> = (0..d).map(|j| 0.1 * j as f32 - 0.3).collect();
+            let lr = 0.015625f32; // 2⁻⁶: the same in f32 and f64
+            let (mut w1, mut b1, mut g) = (w0.clone(), 0.25f32, vec![0.0; d]);
+            GradientDescent {
+                learning_rate: f64::from(lr),
+                max_epochs: 1,
+                tolerance: None,
+            }
+            .fit(&data, &mut w1, &mut b1, &mut g)
+            .unwrap();
+            let (mut w2, mut b2, mut order) = (w0.clone(), 0.25f32, vec![0u32; n]);
+            let (mut bx, mut by, mut bg) = (vec![0.0f32; n * d], vec![0.0f32; n], vec![0.0f64; d]);
+            let mut rng = Xoshiro128PlusPlus::seed_from_u64(4);
+            let report = Sgd::new(Plain, Constant(lr))
+                .minibatch_epoch(
+                    &data,
+                    &mut w2,
+                    &mut b2,
+                    &mut order,
+                    &mut rng,
+                    Batch {
+                        x: &mut bx,
+                        y: &mut by,
+                        grad: &mut bg,
+                    },
+                )
+                .unwrap();
+            assert_eq!(report.steps, 1);
+            let mut tol = vec![0.0; d];
+            let t = bound::tolerance(&data, &w0, 0.25, &mut tol).unwrap();
+            let sums = simd::gradient(&data, &w0, 0.25, &mut g).unwrap();
+            let u = f64::from(f32::EPSILON) / 2.0;
+            let s = f64::from(lr) * 2.0 / n as f64;
+            for j in 0..d {
+                let bound = s * 2.0 * tol[j]
+                    + s * g[j].abs() * 2.0 * u
+                    + u * f64::from(w1[j].abs() + w2[j].abs());
+                let diff = f64::from(w1[j] - w2[j]).abs();
+                assert!(
+                    diff <= bound,
+                    "n={n} d={d} w[{j}]: {} vs {}: {diff:e} > {bound:e}",
+                    w1[j],
+                    w2[j]
+                );
+            }
+            let bound = s * 2.0 * t.bias
+                + s * sums.bias.abs() * 2.0 * u
+                + u * f64::from(b1.abs() + b2.abs());
+            assert!(
+                f64::from(b1 - b2).abs() <= bound,
+                "n={n} d={d} b: {b1} vs {b2}"
+            );
+        }
+    }
+
+    #[test]
+    fn batches_fit_and_report_bad_rows() {
+        let (n, d) = (50, 2);
+        let (x, y) = problem(n, d);
+        let data: Dataset = RowMajor::new(&x, &y, n, d).unwrap().into();
+        let (mut w, mut b, mut order) = (vec![0.0f32; d], 0.0f32, vec![0u32; n]);
+        let (mut bx, mut by, mut bg) = (vec![0.0f32; 8 * d], vec![0.0f32; 8], vec![0.0f64; d]);
+        let mut rng = Xoshiro128PlusPlus::seed_from_u64(8);
+        let mut sgd = Sgd::new(Plain, Constant(0.05));
+        let mut last = 0.0;
+        for _ in 0..400 {
+            let r = sgd
+                .minibatch_epoch(
+                    &data,
+                    &mut w,
+                    &mut b,
+                    &mut order,
+                    &mut rng,
+                    Batch {
+                        x: &mut bx,
+                        y: &mut by,
+                        grad: &mut bg,
+                    },
+                )
+                .unwrap();
+            assert_eq!(r.steps, 7); // ⌈50/8⌉
+            last = r.loss;
+        }
+        assert!(last < 0.7, "{last}"); // y has a ±1 pattern the model cannot fit: loss ≈ 2/3
+        // A NaN target in row 17: the error names row 17.
+        let mut y_bad = y.clone();
+        y_bad[17] = f32::NAN;
+        let bad: Dataset = RowMajor::new(&x, &y_bad, n, d).unwrap().into();
+        let err = sgd
+            .minibatch_epoch(
+                &bad,
+                &mut w,
+                &mut b,
+                &mut order,
+                &mut rng,
+                Batch {
+                    x: &mut bx,
+                    y: &mut by,
+                    grad: &mut bg,
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::NonFiniteData {
+                    what: What::Y,
+                    row: 17,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // The normalized step has no batch form.
+        let err = Sgd::new(Normalized::default(), Constant(0.5))
+            .minibatch_epoch(
+                &data,
+                &mut w,
+                &mut b,
+                &mut order,
+                &mut rng,
+                Batch {
+                    x: &mut bx,
+                    y: &mut by,
+                    grad: &mut bg,
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(err, Error::Unsupported(_)), "{err}");
+    }
+}

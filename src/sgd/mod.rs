@@ -14,9 +14,9 @@ use rand_core::Rng;
 
 pub use rules::{Adam, Averaged, Momentum, Normalized};
 pub use schedule::{Adaptive, Constant, Exponential, InverseScaling, Optimal, Schedule, StepDecay};
-pub use update::{Plain, Sample, Update};
+pub use update::{Grad, Plain, Sample, Update};
 
-use crate::data::Dataset;
+use crate::data::{Dataset, RowMajor};
 use crate::error::{Error, What};
 use crate::gd::{Control, Epoch, StopReason};
 use crate::kernels::simd;
@@ -84,12 +84,23 @@ pub struct FitReport {
     pub reason: StopReason,
 }
 
+/// The caller's buffers for [`Sgd::minibatch_epoch`] with batches of `B = y.len()` samples.
+#[derive(Debug)]
+pub struct Batch<'a> {
+    /// `B·d` values: the batch's rows, gathered.
+    pub x: &'a mut [f32],
+    /// `B` values: the batch's targets.
+    pub y: &'a mut [f32],
+    /// `d` values: the fused kernel's gradient sums.
+    pub grad: &'a mut [f64],
+}
+
 /// What one epoch saw.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EpochReport {
     /// The mean of the samples' squared errors, each taken before its own update.
     pub loss: f64,
-    /// Steps taken in the epoch (`n`).
+    /// Updates made in the epoch (`n`, or the number of mini-batches).
     pub steps: usize,
 }
 
@@ -206,6 +217,134 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         Ok(EpochReport { loss, steps: n })
     }
 
+    /// One epoch in mini-batches: the shuffled order is cut into batches of `B` samples (the
+    /// last may be shorter), each batch's rows are gathered into the caller's buffers and
+    /// summed by the fused kernel, and the rule takes one step with the batch's mean
+    /// gradient (`2/m·Σ rᵢxᵢ`, `2/m·Σ rᵢ`). `B = n` is full-batch gradient descent.
+    ///
+    /// # Errors
+    /// As [`epoch`](Self::epoch), and [`Error::Length`] for buffers that do not fit
+    /// `B = batch.y.len() ≥ 1` and `d`; [`Error::NonFiniteData`] names the data row of a
+    /// non-finite value; [`Error::Unsupported`] for a rule that has no batch form (the
+    /// normalized step). The epoch stops at the first error, with the model as the batches
+    /// before it left it.
+    ///
+    /// # Example
+    /// ```
+    /// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+    /// use steepest::{RowMajor, sgd::{Batch, Constant, Plain, Sgd}};
+    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+    /// let mut rng = Xoshiro128PlusPlus::seed_from_u64(5);
+    /// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+    /// let (mut bx, mut by, mut grad) = ([0.0f32; 2], [0.0f32; 2], [0.0f64; 1]); // B = 2
+    /// let mut sgd = Sgd::new(Plain, Constant(0.02));
+    /// for _ in 0..2000 {
+    ///     let batch = Batch { x: &mut bx, y: &mut by, grad: &mut grad };
+    ///     sgd.minibatch_epoch(&data.into(), &mut w, &mut b, &mut order, &mut rng, batch)?;
+    /// }
+    /// assert!((w[0] - 2.0).abs() < 1e-3 && b.abs() < 3e-3);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
+    pub fn minibatch_epoch<R: Rng + ?Sized>(
+        &mut self,
+        data: &Dataset<'_>,
+        w: &mut [f32],
+        b: &mut f32,
+        order: &mut [u32],
+        rng: &mut R,
+        batch: Batch<'_>,
+    ) -> Result<EpochReport, Error> {
+        let (n, d) = (data.n(), data.d());
+        let bsize = batch.y.len();
+        if bsize == 0 {
+            return Err(Error::Empty(What::Rows));
+        }
+        for (what, expected, found) in [
+            (What::Weights, d, w.len()),
+            (What::Order, n, order.len()),
+            (What::Gradient, d, batch.grad.len()),
+            (What::X, bsize.saturating_mul(d), batch.x.len()),
+        ] {
+            if expected != found {
+                return Err(Error::Length {
+                    what,
+                    expected,
+                    found,
+                });
+            }
+        }
+        self.update.check(d)?;
+        check_params(w, *b)?;
+        permutation(order, rng)?;
+        let mut loss = 0.0f64;
+        for idx in order.chunks(bsize) {
+            let m = idx.len();
+            for ((&i, xr), yr) in idx
+                .iter()
+                .zip(batch.x.chunks_exact_mut(d))
+                .zip(batch.y.iter_mut())
+            {
+                let i = i as usize;
+                *yr = data.y().get(i).copied().unwrap_or(f32::NAN);
+                match data {
+                    Dataset::RowMajor(v) => {
+                        if let Some(row) = v.x().get(i * d..i * d + d) {
+                            xr.copy_from_slice(row);
+                        }
+                    }
+                    Dataset::ColMajor(v) => {
+                        for (xj, col) in xr.iter_mut().zip(v.columns()) {
+                            *xj = col.get(i).copied().unwrap_or(f32::NAN);
+                        }
+                    }
+                }
+            }
+            let (bx, by) = (
+                batch.x.get(..m * d).unwrap_or(&[]),
+                batch.y.get(..m).unwrap_or(&[]),
+            );
+            let view = RowMajor::new(bx, by, m, d)?;
+            let sums = match simd::gradient_row_major(&view, w, *b, batch.grad) {
+                Ok(s) => s,
+                Err(e) => {
+                    // Name the data row if the batch holds a non-finite value.
+                    return Err(match view.check_finite() {
+                        Err(Error::NonFiniteData { what, row, col }) => Error::NonFiniteData {
+                            what,
+                            row: idx.get(row).map_or(row, |&i| i as usize),
+                            col,
+                        },
+                        _ => match e {
+                            Error::NonFinite(_) => Error::Rejected { step: self.steps },
+                            other => other,
+                        },
+                    });
+                }
+            };
+            let lr = self.schedule.rate(self.steps);
+            if !(lr.is_finite() && lr > 0.0) {
+                return Err(Error::InvalidParameter {
+                    what: What::LearningRate,
+                    value: f64::from(lr),
+                });
+            }
+            let grad = Grad::Sums {
+                w: batch.grad,
+                b: sums.bias,
+                scale: 2.0 / m as f64,
+            };
+            self.update.apply(w, b, grad, lr, self.steps)?;
+            self.steps += 1;
+            loss += sums.loss;
+        }
+        let loss = loss / n as f64;
+        self.schedule.end_of_epoch(loss);
+        Ok(EpochReport {
+            loss,
+            steps: n.div_ceil(bsize),
+        })
+    }
+
     /// Epochs until `stop` says so, as scikit-learn's `SGDRegressor.fit` does: at most
     /// `max_epochs`; with a tolerance, stop once `n_iter_no_change` consecutive epochs fail to
     /// bring the epoch loss below `best − tol`. `observer` sees every epoch after it ran and
@@ -312,7 +451,8 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         if !r.is_finite() {
             return Err(classify(w, *b, x, y, row, self.steps));
         }
-        self.update.apply(w, b, x, 2.0 * r, lr, self.steps)?;
+        self.update
+            .apply(w, b, Grad::Sample { x, g: 2.0 * r }, lr, self.steps)?;
         self.steps += 1;
         Ok(r * r)
     }

@@ -13,7 +13,7 @@ use core::ops::{Add, Div, Mul, Sub};
 
 use wide::f32x8;
 
-use super::update::{Sample, Update};
+use super::update::{Grad, Update};
 use crate::error::{Error, What};
 
 /// The arithmetic a rule needs, on one value (`f32`) or eight (`f32x8`).
@@ -62,18 +62,18 @@ fn drive<E: Elementwise<S>, const S: usize>(
     rule: &E,
     w: &mut [f32],
     b: &mut f32,
-    x: Sample<'_>,
-    g: f32,
+    grad: Grad<'_>,
     states: &mut [&mut [f32]; S],
     write: bool,
 ) -> bool {
-    let gv = f32x8::splat(g);
     let mut probe = f32x8::ZERO;
     let mut scalar_probe = 0.0f32;
     let (wc, wt) = w.as_chunks_mut::<8>();
-    let mut xs = x.values();
+    // Each component of the gradient (g·x for a sample, rounded from its f64 sum for a batch)
+    // is formed as the scalar path forms it, eight at a time.
+    let mut gs = grad.weights();
     for (c, wv) in wc.iter_mut().enumerate() {
-        let xv = f32x8::new(array::from_fn(|_| xs.next().unwrap_or(0.0)));
+        let gw = f32x8::new(array::from_fn(|_| gs.next().unwrap_or(0.0)));
         let st: [f32x8; S] = array::from_fn(|s| {
             states
                 .get(s)
@@ -81,7 +81,7 @@ fn drive<E: Elementwise<S>, const S: usize>(
                 .and_then(|v| <&[f32; 8]>::try_from(v).ok())
                 .map_or(f32x8::ZERO, |a| f32x8::new(*a))
         });
-        let (nw, ns) = rule.elem(f32x8::new(*wv), gv * xv, st, true);
+        let (nw, ns) = rule.elem(f32x8::new(*wv), gw, st, true);
         probe += nw * 0.0;
         for v in ns {
             probe += v * 0.0;
@@ -113,11 +113,11 @@ fn drive<E: Elementwise<S>, const S: usize>(
             }
         }
     };
-    for (jt, (wj, xj)) in wt.iter_mut().zip(xs).enumerate() {
-        one(wj, g * xj, c8 + jt, true);
+    for (jt, (wj, gj)) in wt.iter_mut().zip(gs).enumerate() {
+        one(wj, gj, c8 + jt, true);
     }
     let d = c8 + wt.len();
-    one(b, g, d, false);
+    one(b, grad.bias(), d, false);
     scalar_probe == 0.0 && probe.to_array().iter().all(|v| *v == 0.0)
 }
 
@@ -127,16 +127,37 @@ fn apply_checked<E: Elementwise<S>, const S: usize>(
     rule: &E,
     w: &mut [f32],
     b: &mut f32,
-    x: Sample<'_>,
-    g: f32,
+    grad: Grad<'_>,
     states: &mut [&mut [f32]; S],
     t: u64,
 ) -> Result<(), Error> {
-    if !drive(rule, w, b, x, g, states, false) {
+    if !drive(rule, w, b, grad, states, false) {
         return Err(Error::Rejected { step: t });
     }
-    drive(rule, w, b, x, g, states, true);
+    drive(rule, w, b, grad, states, true);
     Ok(())
+}
+
+struct PlainStep {
+    lr: f32,
+}
+
+impl Elementwise<0> for PlainStep {
+    #[inline(always)]
+    fn elem<T: Lane>(&self, theta: T, g: T, st: [T; 0], _weight: bool) -> (T, [T; 0]) {
+        (theta - T::splat(self.lr) * g, st)
+    }
+}
+
+/// Plain SGD for any gradient kind (the contiguous-sample case has its own fast path).
+pub(crate) fn plain(
+    w: &mut [f32],
+    b: &mut f32,
+    grad: Grad<'_>,
+    lr: f32,
+    t: u64,
+) -> Result<(), Error> {
+    apply_checked(&PlainStep { lr }, w, b, grad, &mut [], t)
 }
 
 fn check_len(d: usize, len: usize) -> Result<(), Error> {
@@ -244,8 +265,7 @@ impl Update for Momentum<'_> {
         &mut self,
         w: &mut [f32],
         b: &mut f32,
-        x: Sample<'_>,
-        g: f32,
+        grad: Grad<'_>,
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
@@ -257,7 +277,7 @@ impl Update for Momentum<'_> {
             lr,
             started: self.started,
         };
-        apply_checked(&rule, w, b, x, g, &mut [&mut *self.buf], t)?;
+        apply_checked(&rule, w, b, grad, &mut [&mut *self.buf], t)?;
         self.started = true;
         Ok(())
     }
@@ -351,8 +371,7 @@ impl Update for Adam<'_> {
         &mut self,
         w: &mut [f32],
         b: &mut f32,
-        x: Sample<'_>,
-        g: f32,
+        grad: Grad<'_>,
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
@@ -368,7 +387,7 @@ impl Update for Adam<'_> {
             c1: 1.0 - libm::powf(self.beta1, kf as f32),
             c2: 1.0 - libm::powf(self.beta2, kf as f32),
         };
-        apply_checked(&rule, w, b, x, g, &mut [&mut *self.m, &mut *self.v], t)?;
+        apply_checked(&rule, w, b, grad, &mut [&mut *self.m, &mut *self.v], t)?;
         self.k = k;
         Ok(())
     }
@@ -411,15 +430,19 @@ impl Update for Normalized {
         &mut self,
         w: &mut [f32],
         b: &mut f32,
-        x: Sample<'_>,
-        g: f32,
+        grad: Grad<'_>,
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
+        let Grad::Sample { x, .. } = grad else {
+            return Err(Error::Unsupported(
+                "the normalized step is defined for one sample: use a batch size of 1",
+            ));
+        };
         let energy = x.values().fold(1.0f32, |e, v| e + v * v);
         // g·x/2 is r·x: the step is η·r·x/(ε + ‖x̃‖²).
         let c = lr * 0.5 / (self.eps + energy);
-        apply_checked(&NormalizedStep { c }, w, b, x, g, &mut [], t)
+        apply_checked(&NormalizedStep { c }, w, b, grad, &mut [], t)
     }
 }
 
@@ -471,12 +494,11 @@ impl<U: Update> Update for Averaged<'_, U> {
         &mut self,
         w: &mut [f32],
         b: &mut f32,
-        x: Sample<'_>,
-        g: f32,
+        grad: Grad<'_>,
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
-        self.inner.apply(w, b, x, g, lr, t)?;
+        self.inner.apply(w, b, grad, lr, t)?;
         if t >= self.start {
             // θ̄ + (θ − θ̄)/k stays between finite values: always finite.
             self.count = self.count.saturating_add(1);

@@ -24,7 +24,7 @@ pub enum Sample<'a> {
 
 impl<'a> Sample<'a> {
     /// The features in order.
-    pub fn values(&self) -> impl Iterator<Item = f32> + Clone + 'a {
+    pub fn values(&self) -> impl Iterator<Item = f32> + Clone + use<'a> {
         let (row, strided) = match *self {
             Sample::Row(r) => (Some(r.iter().copied()), None),
             Sample::Strided { x, ld, i, d } => (
@@ -55,12 +55,56 @@ impl<'a> Sample<'a> {
     }
 }
 
+/// The gradient of one step.
+#[derive(Clone, Copy, Debug)]
+pub enum Grad<'a> {
+    /// One sample's: `g·x` for the weights and `g` for the bias, with `g = 2r`.
+    Sample {
+        /// The sample's features.
+        x: Sample<'a>,
+        /// `2r`.
+        g: f32,
+    },
+    /// A mini-batch's, from the fused kernel's f64 sums: `scale·w[j]` for the weights and
+    /// `scale·b` for the bias (`scale = 2/B`), each rounded once to f32.
+    Sums {
+        /// `Σ rᵢ·xᵢ`.
+        w: &'a [f64],
+        /// `Σ rᵢ`.
+        b: f64,
+        /// `2/B`.
+        scale: f64,
+    },
+}
+
+impl<'a> Grad<'a> {
+    /// The weights' gradient, component by component.
+    pub fn weights(&self) -> impl Iterator<Item = f32> + use<'a> {
+        let (sample, sums) = match *self {
+            Grad::Sample { x, g } => (Some(x.values().map(move |v| g * v)), None),
+            Grad::Sums { w, scale, .. } => (None, Some(w.iter().map(move |v| (scale * v) as f32))),
+        };
+        sample
+            .into_iter()
+            .flatten()
+            .chain(sums.into_iter().flatten())
+    }
+
+    /// The bias's gradient.
+    pub fn bias(&self) -> f32 {
+        match *self {
+            Grad::Sample { g, .. } => g,
+            Grad::Sums { b, scale, .. } => (scale * b) as f32,
+        }
+    }
+}
+
 /// An update rule: applies one step to `w` and `b`, all or nothing.
 ///
 /// The loss of a sample is `(x·w + b − y)²`, so its gradient is `g·x` for the weights and `g`
-/// for the bias, with `g = 2r`. An implementation must either write every parameter (and its
-/// own state) or, if any new value would be non-finite, write nothing and return
-/// [`Error::Rejected`].
+/// for the bias, with `g = 2r` ([`Grad::Sample`]); a mini-batch's is the mean of those
+/// ([`Grad::Sums`]). An implementation must either write every parameter (and its own state)
+/// or, if any new value would be non-finite, write nothing and return [`Error::Rejected`].
 pub trait Update {
     /// Checks that the rule's state has room for `d` features.
     ///
@@ -68,16 +112,16 @@ pub trait Update {
     /// [`Error::Length`] naming the state buffer.
     fn check(&self, d: usize) -> Result<(), Error>;
 
-    /// One update at step `t` with learning rate `lr` and gradient scale `g = 2r`.
+    /// One update at step `t` with learning rate `lr`.
     ///
     /// # Errors
     /// [`Error::Rejected`] if a parameter would become non-finite; nothing is written then.
+    /// [`Error::Unsupported`] for a gradient kind the rule does not define.
     fn apply(
         &mut self,
         w: &mut [f32],
         b: &mut f32,
-        x: Sample<'_>,
-        g: f32,
+        grad: Grad<'_>,
         lr: f32,
         t: u64,
     ) -> Result<(), Error>;
@@ -99,34 +143,27 @@ impl Update for Plain {
         &mut self,
         w: &mut [f32],
         b: &mut f32,
-        x: Sample<'_>,
-        g: f32,
+        grad: Grad<'_>,
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
-        let c = lr * g;
-        let nb = *b - c;
-        let finite = nb.is_finite()
-            && match x {
-                Sample::Row(x) => axpy_is_finite(w, x, c),
-                Sample::Strided { .. } => w
-                    .iter()
-                    .zip(x.values())
-                    .all(|(&wj, xj)| (wj - c * xj).is_finite()),
-            };
-        if !finite {
-            return Err(Error::Rejected { step: t });
-        }
-        match x {
-            Sample::Row(x) => axpy(w, x, c),
-            Sample::Strided { .. } => {
-                for (wj, xj) in w.iter_mut().zip(x.values()) {
-                    *wj -= c * xj;
+        match grad {
+            // The hot path: one contiguous sample, w ← w − (η·g)·x in f32x8 lanes.
+            Grad::Sample {
+                x: Sample::Row(x),
+                g,
+            } => {
+                let c = lr * g;
+                let nb = *b - c;
+                if !(nb.is_finite() && axpy_is_finite(w, x, c)) {
+                    return Err(Error::Rejected { step: t });
                 }
+                axpy(w, x, c);
+                *b = nb;
+                Ok(())
             }
+            _ => super::rules::plain(w, b, grad, lr, t),
         }
-        *b = nb;
-        Ok(())
     }
 }
 
