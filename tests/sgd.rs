@@ -624,3 +624,46 @@ mod minibatch {
         assert!(matches!(err, Error::Unsupported(_)), "{err}");
     }
 }
+
+/// The epoch's weights-in-registers loop computes exactly what one `step` per sample computes.
+#[test]
+fn epoch_fast_path_equals_steps() {
+    for d in [1usize, 7, 8, 13, 37, 64, 71, 72, 100] {
+        let n = 50;
+        let x: Vec<f32> = (0..n * d)
+            .map(|k| ((k * 31) % 97) as f32 / 48.0 - 1.0)
+            .collect();
+        let y: Vec<f32> = (0..n).map(|i| (i % 11) as f32 / 5.0 - 1.0).collect();
+        let data: Dataset = RowMajor::new(&x, &y, n, d).unwrap().into();
+        let (mut w1, mut b1, mut order) = (vec![0.1f32; d], 0.2f32, vec![0u32; n]);
+        let mut sgd = Sgd::new(Plain, Constant(0.01));
+        let mut rng = Xoshiro128PlusPlus::seed_from_u64(d as u64);
+        let report = sgd
+            .epoch(&data, &mut w1, &mut b1, &mut order, &mut rng)
+            .unwrap();
+        let (mut w2, mut b2) = (vec![0.1f32; d], 0.2f32);
+        let mut one = Sgd::new(Plain, Constant(0.01));
+        let mut loss = 0.0f64;
+        for &i in &order {
+            let i = i as usize;
+            loss += f64::from(
+                one.step(&mut w2, &mut b2, &x[i * d..i * d + d], y[i])
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            (
+                w1.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                b1.to_bits(),
+                report.loss.to_bits()
+            ),
+            (
+                w2.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                b2.to_bits(),
+                (loss / n as f64).to_bits()
+            ),
+            "d={d}"
+        );
+        assert_eq!(sgd.steps(), one.steps());
+    }
+}

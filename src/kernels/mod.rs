@@ -6,7 +6,7 @@
 //! far apart the two may be.
 
 pub mod bound;
-mod lanes;
+pub(crate) mod lanes;
 pub mod reference;
 pub mod simd;
 

@@ -5,6 +5,7 @@
 //! same result as one run. It learns from a stream one sample at a time ([`Sgd::step`]) or
 //! from a data view epoch by epoch in a shuffled order ([`Sgd::epoch`]).
 
+mod fast;
 pub mod reference;
 mod rules;
 mod schedule;
@@ -197,6 +198,24 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         self.update.check(d)?;
         check_params(w, *b)?;
         permutation(order, rng)?;
+        if let Dataset::RowMajor(v) = data
+            && self.update.is_plain()
+            && d < 8 * (fast::MAX_CHUNKS + 1)
+        {
+            let sum = fast::plain_epoch(
+                v.x(),
+                v.y(),
+                d,
+                order,
+                w,
+                b,
+                &self.schedule,
+                &mut self.steps,
+            )?;
+            let loss = sum / n as f64;
+            self.schedule.end_of_epoch(loss);
+            return Ok(EpochReport { loss, steps: n });
+        }
         let mut loss = 0.0f64;
         for &i in order.iter() {
             let i = i as usize;

@@ -125,6 +125,13 @@ pub trait Update {
         lr: f32,
         t: u64,
     ) -> Result<(), Error>;
+
+    /// `true` only for [`Plain`]: lets [`Sgd::epoch`](super::Sgd::epoch) run its
+    /// weights-in-registers loop, which computes exactly what [`Plain::apply`] would.
+    #[doc(hidden)]
+    fn is_plain(&self) -> bool {
+        false
+    }
 }
 
 /// Plain SGD (the seed's): `w ← w − η·g·x`, `b ← b − η·g`.
@@ -136,6 +143,10 @@ pub struct Plain;
 impl Update for Plain {
     fn check(&self, _d: usize) -> Result<(), Error> {
         Ok(())
+    }
+
+    fn is_plain(&self) -> bool {
+        true
     }
 
     #[inline]
