@@ -83,10 +83,11 @@ pub fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
 /// [`Error::Length`] if `order` has more than `u32::MAX + 1` elements (indices are `u32` to
 /// halve the buffer on 64-bit hosts); `order` is then unchanged.
 pub fn permutation<R: Rng + ?Sized>(order: &mut [u32], rng: &mut R) -> Result<(), Error> {
-    if order.len() > u32::MAX as usize + 1 {
+    // Every index must fit in u32 (always true where usize has 32 bits).
+    if order.len().saturating_sub(1) > u32::MAX as usize {
         return Err(Error::Length {
-            what: What::Rows,
-            expected: u32::MAX as usize + 1,
+            what: What::Order,
+            expected: (u32::MAX as usize).saturating_add(1),
             found: order.len(),
         });
     }
