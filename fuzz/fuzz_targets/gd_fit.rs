@@ -30,7 +30,9 @@ fuzz_target!(|c: Case| {
     let x: Vec<f32> = (0..n * d).map(|_| vals.next().unwrap_or(0.0)).collect();
     let y: Vec<f32> = (0..n).map(|_| vals.next().unwrap_or(0.0)).collect();
     let data = RowMajor::new(&x, &y, n, d).unwrap().into();
-    let mut w: Vec<f32> = (0..d).map(|j| c.w0.get(j).map_or(0.0, |&v| f32::from_bits(v))).collect();
+    let mut w: Vec<f32> = (0..d)
+        .map(|j| c.w0.get(j).map_or(0.0, |&v| f32::from_bits(v)))
+        .collect();
     let mut b = f32::from_bits(c.b0);
     let (w_before, b_before) = (w.clone(), b);
     let gd = GradientDescent {
@@ -42,7 +44,11 @@ fuzz_target!(|c: Case| {
     let stop_at = usize::from(c.stop_at);
     let result = gd.fit_with(&data, &mut w, &mut b, &mut grad, |e| {
         assert!(e.w.iter().all(|v| v.is_finite()) && e.b.is_finite());
-        if e.epoch == stop_at { Control::Stop } else { Control::Continue }
+        if e.epoch == stop_at {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
     });
     match result {
         Ok(report) => {
@@ -51,8 +57,14 @@ fuzz_target!(|c: Case| {
         }
         Err(Error::Diverged { .. }) => assert!(w.iter().all(|v| v.is_finite()) && b.is_finite()),
         Err(_) => {
-            let same = w.iter().zip(&w_before).all(|(p, q)| p.to_bits() == q.to_bits());
-            assert!(same && b.to_bits() == b_before.to_bits(), "model changed on a rejected fit");
+            let same = w
+                .iter()
+                .zip(&w_before)
+                .all(|(p, q)| p.to_bits() == q.to_bits());
+            assert!(
+                same && b.to_bits() == b_before.to_bits(),
+                "model changed on a rejected fit"
+            );
         }
     }
 });

@@ -53,10 +53,28 @@ fuzz_target!(|c: Case| {
     }
     match (s, r) {
         (Ok(s), Ok(r)) => {
-            assert!((s.loss - r.loss).abs() <= t.loss, "loss {} vs {} > {}", s.loss, r.loss, t.loss);
-            assert!((s.bias - r.bias).abs() <= t.bias, "bias {} vs {} > {}", s.bias, r.bias, t.bias);
+            assert!(
+                (s.loss - r.loss).abs() <= t.loss,
+                "loss {} vs {} > {}",
+                s.loss,
+                r.loss,
+                t.loss
+            );
+            assert!(
+                (s.bias - r.bias).abs() <= t.bias,
+                "bias {} vs {} > {}",
+                s.bias,
+                r.bias,
+                t.bias
+            );
             for j in 0..d {
-                assert!((gs[j] - gr[j]).abs() <= tol[j], "grad[{j}] {} vs {} > {}", gs[j], gr[j], tol[j]);
+                assert!(
+                    (gs[j] - gr[j]).abs() <= tol[j],
+                    "grad[{j}] {} vs {} > {}",
+                    gs[j],
+                    gr[j],
+                    tol[j]
+                );
             }
         }
         (Err(Error::NonFinite(_)), Err(Error::NonFinite(_))) => {}

@@ -7,11 +7,11 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use rand_xoshiro::Xoshiro128PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
+use steepest::RowMajor;
 use steepest::sgd::{
     Adam, Batch, Constant, Exponential, InverseScaling, Momentum, Normalized, Plain, Schedule, Sgd,
     Update,
 };
-use steepest::RowMajor;
 
 #[derive(Arbitrary, Debug)]
 struct Case {
@@ -31,7 +31,14 @@ fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
-fn run<U: Update, S: Schedule>(c: &Case, mut sgd: Sgd<U, S>, x: &[f32], y: &[f32], n: usize, d: usize) {
+fn run<U: Update, S: Schedule>(
+    c: &Case,
+    mut sgd: Sgd<U, S>,
+    x: &[f32],
+    y: &[f32],
+    n: usize,
+    d: usize,
+) {
     let data = RowMajor::new(x, y, n, d).unwrap().into();
     let mut rng = Xoshiro128PlusPlus::seed_from_u64(c.seed);
     let (mut w, mut b, mut order) = (vec![0.0f32; d], 0.0f32, vec![0u32; n]);
@@ -39,18 +46,31 @@ fn run<U: Update, S: Schedule>(c: &Case, mut sgd: Sgd<U, S>, x: &[f32], y: &[f32
     let (mut bx, mut by, mut bg) = (vec![0.0; bsize * d], vec![0.0; bsize], vec![0.0; d]);
     for e in 0..usize::from(c.epochs % 5) {
         let _ = if e % 2 == 0 {
-            sgd.epoch(&data, &mut w, &mut b, &mut order, &mut rng).map(|_| ())
+            sgd.epoch(&data, &mut w, &mut b, &mut order, &mut rng)
+                .map(|_| ())
         } else {
-            let batch = Batch { x: &mut bx, y: &mut by, grad: &mut bg };
-            sgd.minibatch_epoch(&data, &mut w, &mut b, &mut order, &mut rng, batch).map(|_| ())
+            let batch = Batch {
+                x: &mut bx,
+                y: &mut by,
+                grad: &mut bg,
+            };
+            sgd.minibatch_epoch(&data, &mut w, &mut b, &mut order, &mut rng, batch)
+                .map(|_| ())
         };
-        assert!(w.iter().all(|v| v.is_finite()) && b.is_finite(), "non-finite weights");
+        assert!(
+            w.iter().all(|v| v.is_finite()) && b.is_finite(),
+            "non-finite weights"
+        );
     }
     // One step per sample, online: a rejected step changes nothing.
     for (row, &yi) in x.chunks(d).zip(y) {
         let (wb, bb, tb) = (bits(&w), b.to_bits(), sgd.steps());
         if sgd.step(&mut w, &mut b, row, yi).is_err() {
-            assert_eq!((bits(&w), b.to_bits(), sgd.steps()), (wb, bb, tb), "rejected step changed the model");
+            assert_eq!(
+                (bits(&w), b.to_bits(), sgd.steps()),
+                (wb, bb, tb),
+                "rejected step changed the model"
+            );
         }
         assert!(w.iter().all(|v| v.is_finite()) && b.is_finite());
     }
@@ -61,8 +81,28 @@ fn with_schedule<U: Update>(c: &Case, rule: U, x: &[f32], y: &[f32], n: usize, d
     let p = f32::from_bits(c.param);
     match c.schedule % 3 {
         0 => run(c, Sgd::new(rule, Constant(eta)), x, y, n, d),
-        1 => run(c, Sgd::new(rule, InverseScaling { eta0: eta, power_t: p }), x, y, n, d),
-        _ => run(c, Sgd::new(rule, Exponential { eta0: eta, k: p }), x, y, n, d),
+        1 => run(
+            c,
+            Sgd::new(
+                rule,
+                InverseScaling {
+                    eta0: eta,
+                    power_t: p,
+                },
+            ),
+            x,
+            y,
+            n,
+            d,
+        ),
+        _ => run(
+            c,
+            Sgd::new(rule, Exponential { eta0: eta, k: p }),
+            x,
+            y,
+            n,
+            d,
+        ),
     }
 }
 
@@ -80,7 +120,14 @@ fuzz_target!(|c: Case| {
         0 => with_schedule(&c, Plain, &x, &y, n, d),
         1 => {
             let mut buf = vec![0.0; d + 1];
-            with_schedule(&c, Momentum::new(p, 0.1, c.seed % 2 == 0, 1e-4, &mut buf), &x, &y, n, d)
+            with_schedule(
+                &c,
+                Momentum::new(p, 0.1, c.seed % 2 == 0, 1e-4, &mut buf),
+                &x,
+                &y,
+                n,
+                d,
+            )
         }
         2 => {
             let (mut m, mut v) = (vec![0.0; d + 1], vec![0.0; d + 1]);

@@ -17,11 +17,20 @@ fuzz_target!(|input: (u64, u16, u8)| {
     assert_eq!(a, b);
     let mut seen = vec![false; n];
     for &i in &a {
-        assert!(!std::mem::replace(&mut seen[i as usize], true), "index {i} twice");
+        assert!(
+            !std::mem::replace(&mut seen[i as usize], true),
+            "index {i} twice"
+        );
     }
     let mut x: Vec<f32> = (0..n * d).map(|k| k as f32).collect();
     let mut y: Vec<f32> = (0..n).map(|i| i as f32).collect();
-    steepest::shuffle_rows(&mut x, &mut y, d, &mut Xoshiro128PlusPlus::seed_from_u64(seed)).unwrap();
+    steepest::shuffle_rows(
+        &mut x,
+        &mut y,
+        d,
+        &mut Xoshiro128PlusPlus::seed_from_u64(seed),
+    )
+    .unwrap();
     for (k, &i) in a.iter().enumerate() {
         assert_eq!(y[k], i as f32);
         assert_eq!(x[k * d], (i as usize * d) as f32);
