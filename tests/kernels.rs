@@ -118,3 +118,47 @@ fn bound_is_tight_enough_to_catch_a_dropped_sample() {
         assert!((g1[j] - g2[j]).abs() > 1e3 * tol[j], "feature {j}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(256)
+    ))]
+
+    /// Splitting the rows into chunks and merging the partial sums equals one pass within the
+    /// bound: each chunk's sums are within its own bound of its exact sums, and the bounds of
+    /// the chunks add up to at most twice the whole pass's (each term of the bound is a sum
+    /// over rows, counted once per side).
+    #[test]
+    fn merged_chunks_equal_one_pass(
+        (data, w, b, _ctx) in case(),
+        cuts in prop::collection::vec(any::<u16>(), 0..4),
+    ) {
+        use steepest::{Sums, kernels::bound, merge_gradient};
+        let view = data.view();
+        let (n, d) = (view.n(), view.d());
+        let mut bounds: Vec<usize> = cuts.iter().map(|&c| usize::from(c) % n).filter(|&c| c > 0).collect();
+        bounds.push(0);
+        bounds.push(n);
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut total = Sums::default();
+        let mut g = vec![0.0; d];
+        let mut part = vec![0.0; d];
+        for win in bounds.windows(2) {
+            let chunk = view.rows(win[0]..win[1]).unwrap();
+            let s = simd::gradient(&chunk, &w, b, &mut part).unwrap();
+            total = total.merge(s);
+            merge_gradient(&mut g, &part).unwrap();
+        }
+        let mut whole = vec![0.0; d];
+        let s = simd::gradient(&view, &w, b, &mut whole).unwrap();
+        let mut tol = vec![0.0; d];
+        let t = bound::tolerance(&view, &w, b, &mut tol).unwrap();
+        prop_assert_eq!(total.rows, n);
+        prop_assert!((total.loss - s.loss).abs() <= 2.0 * t.loss, "loss {} vs {}", total.loss, s.loss);
+        prop_assert!((total.bias - s.bias).abs() <= 2.0 * t.bias, "bias {} vs {}", total.bias, s.bias);
+        for j in 0..d {
+            prop_assert!((g[j] - whole[j]).abs() <= 2.0 * tol[j], "grad[{}] {} vs {}", j, g[j], whole[j]);
+        }
+    }
+}
