@@ -211,20 +211,25 @@ impl GradientDescent {
                 value: tol,
             });
         }
-        if let Some(bad) = w.iter().find(|v| !v.is_finite()) {
-            return Err(Error::InvalidParameter {
-                what: What::Weights,
-                value: f64::from(*bad),
-            });
-        }
-        if !b.is_finite() {
-            return Err(Error::InvalidParameter {
-                what: What::Bias,
-                value: f64::from(b),
-            });
-        }
-        Ok(())
+        check_model(w, b)
     }
+}
+
+/// Checks that every parameter of a model is finite.
+pub(crate) fn check_model(w: &[f32], b: f32) -> Result<(), Error> {
+    if let Some(bad) = w.iter().find(|v| !v.is_finite()) {
+        return Err(Error::InvalidParameter {
+            what: What::Weights,
+            value: f64::from(*bad),
+        });
+    }
+    if !b.is_finite() {
+        return Err(Error::InvalidParameter {
+            what: What::Bias,
+            value: f64::from(b),
+        });
+    }
+    Ok(())
 }
 
 /// One fused pass at the start of `epoch`; a non-finite result is the data's fault at the

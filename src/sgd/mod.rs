@@ -19,7 +19,7 @@ pub use update::{Grad, Plain, Sample, Update};
 
 use crate::data::{Dataset, RowMajor};
 use crate::error::{Error, What};
-use crate::gd::{Control, Epoch, StopReason};
+use crate::gd::{Control, Epoch, StopReason, check_model};
 use crate::kernels::simd;
 use crate::shuffle::permutation;
 
@@ -196,7 +196,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
             });
         }
         self.update.check(d)?;
-        check_params(w, *b)?;
+        check_model(w, *b)?;
         permutation(order, rng)?;
         if let Dataset::RowMajor(v) = data
             && self.update.is_plain()
@@ -293,7 +293,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
             }
         }
         self.update.check(d)?;
-        check_params(w, *b)?;
+        check_model(w, *b)?;
         permutation(order, rng)?;
         let mut loss = 0.0f64;
         for idx in order.chunks(bsize) {
@@ -492,25 +492,9 @@ fn classify(w: &[f32], b: f32, x: Sample<'_>, y: f32, row: usize, step: u64) -> 
             row,
             col: 0,
         }
-    } else if let Err(e) = check_params(w, b) {
+    } else if let Err(e) = check_model(w, b) {
         e
     } else {
         Error::Rejected { step }
     }
-}
-
-fn check_params(w: &[f32], b: f32) -> Result<(), Error> {
-    if let Some(bad) = w.iter().find(|v| !v.is_finite()) {
-        return Err(Error::InvalidParameter {
-            what: What::Weights,
-            value: f64::from(*bad),
-        });
-    }
-    if !b.is_finite() {
-        return Err(Error::InvalidParameter {
-            what: What::Bias,
-            value: f64::from(b),
-        });
-    }
-    Ok(())
 }
