@@ -343,7 +343,8 @@ fn check_nonempty(n: usize, d: usize) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_len(what: What, expected: usize, found: usize) -> Result<(), Error> {
+/// `Ok` if a slice has the length the shape requires, else [`Error::Length`] naming it.
+pub(crate) fn check_len(what: What, expected: usize, found: usize) -> Result<(), Error> {
     if expected == found {
         Ok(())
     } else {

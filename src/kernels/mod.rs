@@ -10,6 +10,7 @@ pub(crate) mod lanes;
 pub mod reference;
 pub mod simd;
 
+use crate::data::check_len;
 use crate::error::{Error, What};
 
 /// The scalar part of a pass over some rows; the gradient part is the caller's `&mut [f64]`.
@@ -85,21 +86,8 @@ pub fn merge_gradient(into: &mut [f64], part: &[f64]) -> Result<(), Error> {
 
 /// Checks the lengths of the parameters and of the gradient buffer against `d`.
 fn check_params(d: usize, w: &[f32], grad: &[f64]) -> Result<(), Error> {
-    if w.len() != d {
-        return Err(Error::Length {
-            what: What::Weights,
-            expected: d,
-            found: w.len(),
-        });
-    }
-    if grad.len() != d {
-        return Err(Error::Length {
-            what: What::Gradient,
-            expected: d,
-            found: grad.len(),
-        });
-    }
-    Ok(())
+    check_len(What::Weights, d, w.len())?;
+    check_len(What::Gradient, d, grad.len())
 }
 
 /// Turns the sums of a finished pass into the kernel's result: an error if any is not finite.

@@ -17,7 +17,7 @@ pub use rules::{Adam, Averaged, Momentum, Normalized};
 pub use schedule::{Adaptive, Constant, Exponential, InverseScaling, Optimal, Schedule, StepDecay};
 pub use update::{Grad, Plain, Sample, Update};
 
-use crate::data::{Dataset, RowMajor};
+use crate::data::{Dataset, RowMajor, check_len};
 use crate::error::{Error, What};
 use crate::gd::{Control, Epoch, StopReason, check_model};
 use crate::kernels::simd;
@@ -137,13 +137,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
     /// positive, or `w`/`b` hold a non-finite value; [`Error::Rejected`] if the update would make
     /// a parameter non-finite.
     pub fn step(&mut self, w: &mut [f32], b: &mut f32, x: &[f32], y: f32) -> Result<f32, Error> {
-        if x.len() != w.len() {
-            return Err(Error::Length {
-                what: What::X,
-                expected: w.len(),
-                found: x.len(),
-            });
-        }
+        check_len(What::X, w.len(), x.len())?;
         self.update.check(w.len())?;
         self.step_sample(w, b, Sample::Row(x), y, 0)
     }
@@ -181,20 +175,8 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         rng: &mut R,
     ) -> Result<EpochReport, Error> {
         let (n, d) = (data.n(), data.d());
-        if w.len() != d {
-            return Err(Error::Length {
-                what: What::Weights,
-                expected: d,
-                found: w.len(),
-            });
-        }
-        if order.len() != n {
-            return Err(Error::Length {
-                what: What::Order,
-                expected: n,
-                found: order.len(),
-            });
-        }
+        check_len(What::Weights, d, w.len())?;
+        check_len(What::Order, n, order.len())?;
         self.update.check(d)?;
         check_model(w, *b)?;
         permutation(order, rng)?;
@@ -284,13 +266,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
             (What::Gradient, d, batch.grad.len()),
             (What::X, bsize.saturating_mul(d), batch.x.len()),
         ] {
-            if expected != found {
-                return Err(Error::Length {
-                    what,
-                    expected,
-                    found,
-                });
-            }
+            check_len(what, expected, found)?;
         }
         self.update.check(d)?;
         check_model(w, *b)?;

@@ -161,15 +161,7 @@ pub(crate) fn plain(
 }
 
 fn check_len(d: usize, len: usize) -> Result<(), Error> {
-    if len == d + 1 {
-        Ok(())
-    } else {
-        Err(Error::Length {
-            what: What::State,
-            expected: d + 1,
-            found: len,
-        })
-    }
+    crate::data::check_len(What::State, d + 1, len)
 }
 
 /// SGD with momentum, dampening, Nesterov and L2 weight decay, as PyTorch's `torch.optim.SGD`:

@@ -2,7 +2,7 @@
 
 use wide::f32x8;
 
-use crate::error::{Error, What};
+use crate::error::Error;
 
 /// One sample's features: a contiguous row, or sample `i` of column-major data.
 #[derive(Clone, Copy, Debug)]
@@ -210,18 +210,4 @@ pub(crate) fn axpy_is_finite(w: &[f32], x: &[f32], c: f32) -> bool {
         tail += nw * 0.0;
     }
     tail == 0.0 && probe.to_array().iter().all(|v| *v == 0.0)
-}
-
-/// Checks a state buffer's length.
-#[allow(dead_code)] // used by the stateful rules (momentum, Adam) to come
-pub(crate) fn check_state(what: What, expected: usize, found: usize) -> Result<(), Error> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::Length {
-            what,
-            expected,
-            found,
-        })
-    }
 }
