@@ -625,10 +625,40 @@ mod minibatch {
     }
 }
 
-/// The epoch's weights-in-registers loop computes exactly what one `step` per sample computes.
+/// Plain SGD over `order` by one `step` per sample: the definition the epoch must match.
+fn steps_in_order(
+    data: (&[f32], &[f32], usize),
+    order: &[u32],
+    w: &mut [f32],
+    b: &mut f32,
+    lr: f32,
+) -> (Result<f64, Error>, u64) {
+    let (x, y, d) = data;
+    let mut one = Sgd::new(Plain, Constant(lr));
+    let mut loss = 0.0f64;
+    for &i in order {
+        let i = i as usize;
+        match one.step(w, b, &x[i * d..i * d + d], y[i]) {
+            Ok(l) => loss += f64::from(l),
+            // `step` sees one sample; the epoch names its data row.
+            Err(Error::NonFiniteData { what, col, .. }) => {
+                return (Err(Error::NonFiniteData { what, row: i, col }), one.steps());
+            }
+            Err(e) => return (Err(e), one.steps()),
+        }
+    }
+    (Ok(loss / order.len() as f64), one.steps())
+}
+
+fn bits(w: &[f32], b: f32) -> (Vec<u32>, u32) {
+    (w.iter().map(|v| v.to_bits()).collect(), b.to_bits())
+}
+
+/// The epoch's weights-in-registers loop computes exactly what one `step` per sample computes,
+/// for every width it handles (each chunk count, each tail) and the first one it does not.
 #[test]
 fn epoch_fast_path_equals_steps() {
-    for d in [1usize, 7, 8, 13, 37, 64, 71, 72, 100] {
+    for d in 1..=73usize {
         let n = 50;
         let x: Vec<f32> = (0..n * d)
             .map(|k| ((k * 31) % 97) as f32 / 48.0 - 1.0)
@@ -642,28 +672,49 @@ fn epoch_fast_path_equals_steps() {
             .epoch(&data, &mut w1, &mut b1, &mut order, &mut rng)
             .unwrap();
         let (mut w2, mut b2) = (vec![0.1f32; d], 0.2f32);
-        let mut one = Sgd::new(Plain, Constant(0.01));
-        let mut loss = 0.0f64;
-        for &i in &order {
-            let i = i as usize;
-            loss += f64::from(
-                one.step(&mut w2, &mut b2, &x[i * d..i * d + d], y[i])
-                    .unwrap(),
-            );
+        let (loss, steps) = steps_in_order((&x, &y, d), &order, &mut w2, &mut b2, 0.01);
+        assert_eq!(bits(&w1, b1), bits(&w2, b2), "d={d}");
+        assert_eq!(report.loss.to_bits(), loss.unwrap().to_bits(), "d={d}");
+        assert_eq!(sgd.steps(), steps);
+    }
+}
+
+/// A bad row or an overflowing update in the middle of an epoch stops the fast loop with the
+/// error one `step` per sample gives, at the same state.
+#[test]
+fn epoch_fast_path_stops_like_steps() {
+    for d in [1usize, 5, 8, 16, 21, 64, 71] {
+        let n = 40;
+        for (row, value, bad_y) in [
+            (17, f32::NAN, false),
+            (3, f32::INFINITY, false),
+            (29, f32::NAN, true),
+            (11, 3e38, false),
+        ] {
+            let mut x: Vec<f32> = (0..n * d)
+                .map(|k| ((k * 29) % 89) as f32 / 44.0 - 1.0)
+                .collect();
+            let mut y: Vec<f32> = (0..n).map(|i| (i % 7) as f32 / 3.0 - 1.0).collect();
+            if bad_y {
+                y[row] = value;
+            } else {
+                x[row * d + d / 2] = value;
+                if value == 3e38 {
+                    y[row] = -3e38; // a finite row whose update overflows
+                }
+            }
+            let (mut w1, mut b1, mut order) = (vec![0.1f32; d], 0.2f32, vec![0u32; n]);
+            let mut sgd = Sgd::new(Plain, Constant(0.01));
+            let mut rng = Xoshiro128PlusPlus::seed_from_u64(3);
+            let data: Dataset = RowMajor::new(&x, &y, n, d).unwrap().into();
+            let err = sgd
+                .epoch(&data, &mut w1, &mut b1, &mut order, &mut rng)
+                .unwrap_err();
+            let (mut w2, mut b2) = (vec![0.1f32; d], 0.2f32);
+            let (want, steps) = steps_in_order((&x, &y, d), &order, &mut w2, &mut b2, 0.01);
+            assert_eq!(Err(err), want.map(|_| ()), "d={d} row={row}");
+            assert_eq!(bits(&w1, b1), bits(&w2, b2), "d={d} row={row}");
+            assert_eq!(sgd.steps(), steps);
         }
-        assert_eq!(
-            (
-                w1.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                b1.to_bits(),
-                report.loss.to_bits()
-            ),
-            (
-                w2.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-                b2.to_bits(),
-                (loss / n as f64).to_bits()
-            ),
-            "d={d}"
-        );
-        assert_eq!(sgd.steps(), one.steps());
     }
 }
