@@ -97,3 +97,19 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
         array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
     }
 }
+
+/// Asks the cache for the line holding `v` without waiting for it (x86's `prefetcht0`, through
+/// `safe_arch`'s safe wrapper); a no-op elsewhere. It changes no value, only timing.
+#[inline(always)]
+pub(crate) fn prefetch(v: &f32) {
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse"
+    ))]
+    safe_arch::prefetch_t0(v);
+    #[cfg(not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse"
+    )))]
+    let _ = v;
+}

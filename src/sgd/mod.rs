@@ -199,7 +199,15 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
             return Ok(EpochReport { loss, steps: n });
         }
         let mut loss = 0.0f64;
-        for &i in order.iter() {
+        for (k, &i) in order.iter().enumerate() {
+            if let Some(&ahead) = order.get(k + fast::AHEAD) {
+                match data {
+                    Dataset::RowMajor(v) => fast::prefetch_row(v.x(), v.y(), d, ahead as usize),
+                    Dataset::ColMajor(v) => {
+                        fast::prefetch_column_sample(v.x_values(), v.y(), d, v.ld(), ahead as usize)
+                    }
+                }
+            }
             let i = i as usize;
             let y = data.y().get(i).copied().unwrap_or(f32::NAN);
             let x = match data {
