@@ -38,6 +38,8 @@
 #   SKIP_INSTALL=1        do not touch apt at all
 #   SIZE_FILTER=regex     symbols listed in the size report (default: all but
 #                         core, compiler_builtins and the cortex-m runtime)
+#   QEMU_EXTRA="..."      more QEMU arguments (e.g. "-icount shift=0")
+#   ELF_OUT=path          write the built ELF's path there
 #
 # What it installs (Debian's packages, idempotent; 'apt-get update' at most once):
 #   rustc-web cargo-web rust-web-src rust-web-llvm  (Rust 1.96 + matching std source)
@@ -204,6 +206,7 @@ ELF=$(grep '"reason":"compiler-artifact"' "$msgs" \
 rm -f "$msgs"
 [ -n "$ELF" ] && [ -f "$ELF" ] || die "build produced no executable for $KIND '$NAME'"
 log "built in $(( $(date +%s) - t0 ))s: $ELF"
+[ -n "${ELF_OUT:-}" ] && echo "$ELF" > "$ELF_OUT"
 
 # ---------------------------------------------------------------------------
 # 4. Size report (llvm tools of the same LLVM as rustc, from llvm-NN).
@@ -232,7 +235,8 @@ out=$(mktemp)
 log "running: qemu-system-arm -M $QEMU_MACHINE -nographic -semihosting-config enable=on,target=native -kernel $(basename "$ELF") (timeout ${TIMEOUT}s)"
 t_run=$(date +%s)
 set +e
-timeout -k 5 "$TIMEOUT" qemu-system-arm -M "$QEMU_MACHINE" -nographic \
+# shellcheck disable=SC2086 # QEMU_EXTRA is a list of arguments
+timeout -k 5 "$TIMEOUT" qemu-system-arm -M "$QEMU_MACHINE" -nographic ${QEMU_EXTRA:-} \
     -semihosting-config enable=on,target=native -kernel "$ELF" < /dev/null > "$out" 2>&1
 rc=$?
 set -e
