@@ -27,6 +27,13 @@ for ex in fw_base fw_sgd firmware; do
     fi
 done
 
+# The same program on the host gives the same model bits (the measurements differ).
+cargo run -q --release --example fw_sgd > "$dir/fw_sgd-host.txt"
+if ! diff -u <(grep -v '^steps ' "$dir/fw_sgd-host.txt") <(grep -v '^steps ' "$dir/fw_sgd.txt") >&2; then
+    echo "footprint: fw_sgd's model differs between the host and the Cortex-M4F" >&2
+    exit 1
+fi
+
 llvm_bin() {   # the llvm tool of the same LLVM as Debian's rustc (rust-web-llvm pulls it)
     local rustc major
     rustc=$(dpkg -L rustc-web | grep -E '^/[^/]+(/[^/]+)?/bin/rustc$' | head -1)

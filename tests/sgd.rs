@@ -718,3 +718,17 @@ fn epoch_fast_path_stops_like_steps() {
         }
     }
 }
+
+/// The memory figures the README and the docs give for the stepper and the schedules.
+#[test]
+fn stepper_memory_is_as_documented() {
+    use core::mem::size_of;
+    use steepest::sgd::{Adaptive, Exponential, InverseScaling, Optimal, StepDecay};
+    assert_eq!(size_of::<Sgd<Plain, Constant>>(), 16, "step counter + rate");
+    assert_eq!(size_of::<Constant>(), 4);
+    assert_eq!(size_of::<InverseScaling>(), 8);
+    assert_eq!(size_of::<Optimal>(), 8);
+    assert_eq!(size_of::<Exponential>(), 8);
+    assert_eq!(size_of::<StepDecay>(), 16);
+    assert_eq!(size_of::<Adaptive>(), 32);
+}

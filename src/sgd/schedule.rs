@@ -122,7 +122,7 @@ impl Schedule for StepDecay {
 
 /// scikit-learn's `adaptive`: `η = η₀` until `n_iter_no_change` consecutive epochs fail to
 /// bring the epoch loss below `best − tol`; then `η ← η/5` and the count restarts.
-/// Memory: 24 bytes.
+/// Memory: 32 bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Adaptive {
     eta: f32,
