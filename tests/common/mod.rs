@@ -97,3 +97,4 @@ pub fn check_against_reference(data: &Dataset<'_>, w: &[f32], b: f32, context: &
     }
     s
 }
+pub mod linalg;
