@@ -732,3 +732,32 @@ fn stepper_memory_is_as_documented() {
     assert_eq!(size_of::<StepDecay>(), 16);
     assert_eq!(size_of::<Adaptive>(), 32);
 }
+
+/// A rate so large that `2η` overflows: the epoch's loop then forms `η·(2r)` as `step` does,
+/// and still matches it bit for bit (whether the updates succeed or are rejected).
+#[test]
+fn epoch_fast_path_with_a_huge_rate_equals_steps() {
+    for d in [1usize, 9, 16] {
+        for scale in [1e-30f32, 1e-20, 1.0] {
+            let n = 20;
+            let x: Vec<f32> = (0..n * d).map(|k| ((k * 13) % 7) as f32 * scale).collect();
+            let y: Vec<f32> = (0..n).map(|i| (i % 5) as f32 * scale).collect();
+            let data: Dataset = RowMajor::new(&x, &y, n, d).unwrap().into();
+            let (mut w1, mut b1, mut order) = (vec![0.0f32; d], 0.0f32, vec![0u32; n]);
+            let mut sgd = Sgd::new(Plain, Constant(f32::MAX));
+            let mut rng = Xoshiro128PlusPlus::seed_from_u64(9);
+            let got = sgd
+                .epoch(&data, &mut w1, &mut b1, &mut order, &mut rng)
+                .map(|r| r.loss);
+            let (mut w2, mut b2) = (vec![0.0f32; d], 0.0f32);
+            let (want, steps) = steps_in_order((&x, &y, d), &order, &mut w2, &mut b2, f32::MAX);
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "d={d} scale={scale}"
+            );
+            assert_eq!(bits(&w1, b1), bits(&w2, b2), "d={d} scale={scale}");
+            assert_eq!(sgd.steps(), steps);
+        }
+    }
+}

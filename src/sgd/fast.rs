@@ -243,8 +243,16 @@ fn run<const C: usize, T: Tail, S: Schedule>(
         }
         let r = (tail.dot(xt, tree8(a.to_array())) + bias) - yi;
         let lr = schedule.rate(step);
-        // w ← w − (η·2r)·x, all or nothing.
-        let c = lr * (2.0 * r);
+        // w ← w − (η·2r)·x, all or nothing. `(2η)·r` rounds the same real number as
+        // `η·(2r)` (doubling is exact) one multiplication sooner after r; the two differ only
+        // if 2η or 2r overflows, where `step`'s form is kept (2r overflowing is rejected
+        // below, as `step` rejects the infinite update it makes).
+        let lr2 = lr + lr;
+        let c = if lr2.is_finite() {
+            lr2 * r
+        } else {
+            lr * (2.0 * r)
+        };
         let cv = f32x8::splat(c);
         let nb = bias - c;
         let mut nw = wv;
@@ -256,7 +264,7 @@ fn run<const C: usize, T: Tail, S: Schedule>(
         let (ntail, tail_ok) = tail.update(xt, c);
         let good = lr.is_finite()
             && lr > 0.0
-            && r.is_finite()
+            && (r + r).is_finite()
             && nb.is_finite()
             && tail_ok
             && probe.to_array().iter().all(|v| *v == 0.0);
