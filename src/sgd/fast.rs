@@ -1,12 +1,20 @@
-//! The plain-SGD epoch over row-major data with the weights in registers.
+//! The stepper's residual, and the plain-SGD epoch over row-major data with the weights in
+//! registers.
 //!
-//! An SGD update is bound by latency (`w → dot → r → w`), not bandwidth: keeping `w` in
-//! `C` vectors and a [`Tail`] of `d − 8C < 8` weights (`C ≤ 8`) for the whole epoch takes the
-//! loads and stores of `w` off that chain. The tail's width is a constant where that is cheap
-//! (no tail, or `d < 8`, where it is the whole row), so that it too lives in registers. The
-//! arithmetic is exactly that of [`Sgd::step`](super::Sgd::step) with
-//! [`Plain`](super::Plain) (the same residual as the GD kernel's row tail, the same
-//! `w − (η·2r)·x`), so both give the same bits.
+//! An SGD update is bound by latency (`w → dot → r → w`), not bandwidth, so the stepper forms
+//! its residual with the shortest chain that still has one written order:
+//! `r = p + (b − y)`, `p` the dot product started from the first product (not from `0.0`)
+//! and, for rows of 8 features or more, summed chunk by chunk in `f32x8` lanes and then
+//! across the lanes in [`tree8`]'s order ([`row_residual`]); column-major samples and rows of
+//! fewer than 8 features add the products in feature order ([`seq_residual`]). `b − y` is
+//! ready before `p`, so only one addition follows the dot product. Within `γ_{d+2}·A` of the
+//! exact residual like any order (the reference's `((Σ x·w) + b) − y` included).
+//!
+//! The epoch keeps `w` in `C` vectors and a [`Tail`] of `d − 8C < 8` weights (`C ≤ 8`) for
+//! the whole epoch, which takes the loads and stores of `w` off that chain. The tail's width
+//! is a constant where that is cheap (no tail, or `d < 8`, where it is the whole row), so that
+//! it too lives in registers. The arithmetic is exactly that of [`Sgd::step`](super::Sgd::step)
+//! with [`Plain`](super::Plain), so both give the same bits.
 
 use wide::f32x8;
 
@@ -55,6 +63,52 @@ pub(crate) fn prefetch_column_sample(x: &[f32], y: &[f32], d: usize, ld: usize, 
     }
 }
 
+/// `x₀·w₀ + x₁·w₁ + …` in feature order, from the first product (0 for no features).
+#[inline(always)]
+fn seq_dot(x: impl Iterator<Item = f32>, w: &[f32]) -> f32 {
+    let mut terms = x.zip(w);
+    let Some((x0, &w0)) = terms.next() else {
+        return 0.0;
+    };
+    let mut p = x0 * w0;
+    for (xj, &wj) in terms {
+        p = smadd(xj, wj, p);
+    }
+    p
+}
+
+/// The stepper's residual of a contiguous sample (see the module docs): chunk products summed
+/// lane by lane from the first chunk, [`tree8`] across the lanes, then the tail features in
+/// order; `r = p + (b − y)`.
+#[inline]
+pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
+    let (wc, wt) = w.as_chunks::<8>();
+    let (xc, xt) = row.as_chunks::<8>();
+    let mut chunks = xc.iter().zip(wc);
+    let p = match chunks.next() {
+        Some((x0, w0)) => {
+            let mut a = load(x0) * load(w0);
+            for (xv, wv) in chunks {
+                a = madd(load(xv), load(wv), a);
+            }
+            let mut p = tree8(a.to_array());
+            for (&xj, &wj) in xt.iter().zip(wt) {
+                p = smadd(xj, wj, p);
+            }
+            p
+        }
+        None => seq_dot(xt.iter().copied(), wt),
+    };
+    p + (b - y)
+}
+
+/// The stepper's residual of a strided (column-major) sample: the products in feature order
+/// from the first; `r = p + (b − y)`. Equal to [`row_residual`] for fewer than 8 features.
+#[inline]
+pub(crate) fn seq_residual(x: impl Iterator<Item = f32>, w: &[f32], b: f32, y: f32) -> f32 {
+    seq_dot(x, w) + (b - y)
+}
+
 /// The weights past the last full chunk, as registers.
 trait Tail: Copy {
     /// The row's tail, as the update needs it.
@@ -63,8 +117,10 @@ trait Tail: Copy {
     fn store(self, w: &mut [f32]);
     /// The row's features past its full chunks, if they have this tail's width.
     fn split(rest: &[f32]) -> Option<Self::X<'_>>;
-    /// `p + x₀·w₀ + x₁·w₁ + …` in feature order (`row_residual`'s tail).
+    /// `p + x₀·w₀ + x₁·w₁ + …` in feature order ([`row_residual`]'s tail).
     fn dot(self, x: Self::X<'_>, p: f32) -> f32;
+    /// `x₀·w₀ + x₁·w₁ + …` in feature order, from the first product ([`seq_residual`]).
+    fn dot_first(self, x: Self::X<'_>) -> f32;
     /// `w − c·x` weight by weight, and whether every new weight is finite.
     fn update(self, x: Self::X<'_>, c: f32) -> (Self, bool);
 }
@@ -95,6 +151,10 @@ impl<const T: usize> Tail for Fixed<T> {
             p = smadd(xj, wj, p);
         }
         p
+    }
+    #[inline(always)]
+    fn dot_first(self, x: &[f32; T]) -> f32 {
+        seq_dot(x.iter().copied(), &self.0)
     }
     #[inline(always)]
     fn update(self, x: &[f32; T], c: f32) -> (Self, bool) {
@@ -142,6 +202,10 @@ impl Tail for Lanes {
             p = smadd(xj, wj, p);
         }
         p
+    }
+    #[inline(always)]
+    fn dot_first(self, (x, _): (&[f32], f32x8)) -> f32 {
+        seq_dot(x.iter().copied(), &self.0.to_array())
     }
     #[inline(always)]
     fn update(self, (_, x): (&[f32], f32x8), c: f32) -> (Self, bool) {
@@ -236,12 +300,18 @@ fn run<const C: usize, T: Tail, S: Schedule>(
             stopped = Some(k);
             break;
         };
-        // r = ((tree8(Σ chunks) + tail in order) + b) − y, as simd::row_residual.
-        let mut a = f32x8::ZERO;
-        for (xv, wvc) in xc.iter().zip(&wv) {
-            a = madd(load(xv), *wvc, a);
-        }
-        let r = (tail.dot(xt, tree8(a.to_array())) + bias) - yi;
+        // r = p + (b − y), exactly as row_residual forms it.
+        let p = match (xc.split_first(), wv.split_first()) {
+            (Some((x0, xr)), Some((w0, wr))) => {
+                let mut a = load(x0) * *w0;
+                for (xv, wvc) in xr.iter().zip(wr) {
+                    a = madd(load(xv), *wvc, a);
+                }
+                tail.dot(xt, tree8(a.to_array()))
+            }
+            _ => tail.dot_first(xt),
+        };
+        let r = p + (bias - yi);
         let lr = schedule.rate(step);
         // w ← w − (η·2r)·x, all or nothing. `(2η)·r` rounds the same real number as
         // `η·(2r)` (doubling is exact) one multiplication sooner after r; the two differ only

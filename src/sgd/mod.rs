@@ -446,8 +446,8 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
             });
         }
         let r = match x {
-            Sample::Row(x) => simd::row_residual(x, w, *b, y),
-            Sample::Strided { .. } => simd::seq_residual(x.values(), w, *b, y),
+            Sample::Row(x) => fast::row_residual(x, w, *b, y),
+            Sample::Strided { .. } => fast::seq_residual(x.values(), w, *b, y),
         };
         // With finite parameters a finite residual implies a finite sample (NaN and ∞
         // propagate through the dot product), so the sample is only scanned when r is not.
