@@ -4,7 +4,9 @@ use crate::kernels::reference::residual;
 
 /// One plain-SGD step from one sample, written out: `r = x·w + b − y` (as
 /// [`residual`]), `g = 2r`, `w_j ← w_j − (η·g)·x_j`, `b ← b − η·g`. Returns `r²` before the
-/// update. No checks: the definition only.
+/// update. No checks: the definition only. ([`Sgd::step`](super::Sgd::step) adds the same
+/// terms in another fixed order, `p + (b − y)` with 8-lane partial sums, which keeps its
+/// latency chain short; the two residuals agree within `γ_{d+2}·(Σ|xⱼwⱼ| + |b| + |y|)`.)
 ///
 /// # Example
 /// ```
