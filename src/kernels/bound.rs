@@ -5,7 +5,7 @@
 //! additions, so each is off the exact residual by at most `γ_{d+2}·Aᵢ`, with
 //! `Aᵢ = |b| + |yᵢ| + Σₖ |xᵢₖ·wₖ|` and `γₖ = k·u/(1−k·u)`, `u = 2⁻²⁴`. The SIMD kernel then
 //! rounds each product `rᵢ·xᵢⱼ` (one `u`) and adds it into an f32 chain of at most
-//! `m =` [`F32_CHAIN`](super::simd::F32_CHAIN) additions before the chain is folded into f64;
+//! `m =` [`F32_CHAIN`] additions before the chain is folded into f64;
 //! the reference multiplies exactly in f64. The f64 sums of either add at most `n` terms at
 //! `2⁻⁵³` each. So, per gradient component `j`,
 //!

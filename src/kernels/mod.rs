@@ -1,7 +1,7 @@
 //! The fused one-pass kernels: for parameters `w`, `b`, one read of the data gives the loss
 //! sum `Σ rᵢ²`, the bias sum `Σ rᵢ` and the gradient sum `Σ rᵢ·xᵢ`, with `rᵢ = xᵢ·w + b − yᵢ`.
 //!
-//! [`reference`] is the plain-loop definition of every result; [`simd`] computes the same
+//! [`reference`](mod@reference) is the plain-loop definition of every result; [`simd`] computes the same
 //! sums with `f32x8` lanes, with the same function names and signatures. [`bound`] says how
 //! far apart the two may be.
 

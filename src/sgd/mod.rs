@@ -143,7 +143,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
     }
 
     /// One epoch over `data`: every sample once, in an order drawn by a Fisher–Yates shuffle
-    /// (see [`crate::shuffle`]) into `order` (`n` elements, overwritten).
+    /// (see [`crate::shuffle`](mod@crate::shuffle)) into `order` (`n` elements, overwritten).
     ///
     /// # Errors
     /// Before any update, leaving everything unchanged: [`Error::Length`] for `w`, `order` or
