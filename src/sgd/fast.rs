@@ -261,7 +261,7 @@ pub(crate) fn plain_epoch<S: Schedule>(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // as plain_epoch, which it serves
 #[inline(always)]
 fn run<const C: usize, T: Tail, S: Schedule>(
     x: &[f32],
