@@ -34,6 +34,8 @@ pub enum What {
     Order,
     /// An update rule's state buffer.
     State,
+    /// A caller-provided scratch buffer.
+    Scratch,
 }
 
 impl fmt::Display for What {
@@ -53,6 +55,7 @@ impl fmt::Display for What {
             What::Tolerance => "tolerance",
             What::Order => "order buffer",
             What::State => "optimizer state",
+            What::Scratch => "scratch buffer",
         })
     }
 }
@@ -122,6 +125,9 @@ pub enum Error {
     },
     /// The operation is not defined for this configuration; the message says why.
     Unsupported(&'static str),
+    /// The normal equations of a least-squares problem are singular at f64 precision: the
+    /// features (with the constant column of the bias) are linearly dependent.
+    Singular,
     /// Gradient descent diverged: at this epoch the loss or the gradient became non-finite, or
     /// the update would have made a parameter non-finite. The model holds the last finite
     /// parameters (those in force at the start of that epoch).
@@ -167,6 +173,9 @@ impl fmt::Display for Error {
                 "update {step} rejected: a parameter would have become non-finite; the model is unchanged"
             ),
             Error::Unsupported(why) => write!(f, "unsupported: {why}"),
+            Error::Singular => f.write_str(
+                "the normal equations are singular: the features (and the bias) are linearly dependent",
+            ),
             Error::Diverged { epoch, what } => write!(
                 f,
                 "diverged at epoch {epoch}: the {what} became non-finite; the model holds the last finite parameters"

@@ -12,11 +12,11 @@
 
 mod common;
 
-use common::linalg::{U64, eigenvalues, gram, jacobi_error, least_squares, norm};
+use common::linalg::{U64, eigenvalues, gram, jacobi_error, norm};
 use proptest::prelude::*;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro128PlusPlus;
-use steepest::kernels::{bound, simd};
+use steepest::kernels::{bound, reference, simd};
 use steepest::sgd::{Adam, Averaged, Batch, Constant, Momentum, Normalized, Plain, Sgd};
 use steepest::{ColMajor, Control, Dataset, GradientDescent, RowMajor, permutation};
 
@@ -69,6 +69,16 @@ fn problem(noise: bool) -> impl Strategy<Value = Problem> {
             let start = si.iter().map(|&v| v as f32 / 64.0).collect();
             Problem { n, d, x, y, start }
         })
+}
+
+/// `θ* = (w*, b*)` by the crate's reference, `kernels::reference::least_squares` (the normal
+/// equations in f64).
+fn least_squares(p: &Problem) -> Vec<f64> {
+    let data: Dataset = RowMajor::new(&p.x, &p.y, p.n, p.d).unwrap().into();
+    let (mut w, mut scratch) = (vec![0.0; p.d], vec![0.0; (p.d + 1) * (p.d + 2)]);
+    let b = reference::least_squares(&data, &mut w, &mut scratch).unwrap();
+    w.push(b);
+    w
 }
 
 /// The Hessian `H = (2/n)·AᵀA` and an interval holding its extreme eigenvalues.
@@ -204,7 +214,7 @@ proptest! {
     fn gd_reaches_the_least_squares_solution(p in problem(true), cm in any::<bool>()) {
         let c = curvature(&p);
         prop_assume!(c.lambda_min > 0.0 && c.lambda_max / c.lambda_min <= 40.0);
-        let star = least_squares(&p.x, &p.y, p.n, p.d).unwrap();
+        let star = least_squares(&p);
         let kappa = c.lambda_max / c.lambda_min;
         let q = p.d + 1;
         let eps_star = 8.0 * kappa * (p.n + q * q) as f64 * U64 * (1.0 + norm(star.iter().copied()));
@@ -248,7 +258,7 @@ proptest! {
         let (n, d, q) = (p.n, p.d, p.d + 1);
         let c = curvature(&p);
         prop_assume!(c.lambda_min > 0.0 && c.lambda_max / c.lambda_min <= 40.0);
-        let star = least_squares(&p.x, &p.y, n, d).unwrap();
+        let star = least_squares(&p);
         let rows: Vec<Vec<f64>> = (0..n)
             .map(|i| p.x[i * d..i * d + d].iter().map(|&v| f64::from(v)).chain([1.0]).collect())
             .collect();
@@ -426,4 +436,72 @@ proptest! {
         };
         prop_assert_eq!(run(), run());
     }
+}
+
+/// The reference least-squares solution: exact on consistent data in both layouts, and typed
+/// errors for dependent features, bad values and short buffers (with `w` untouched).
+#[test]
+fn reference_least_squares_errors_and_layouts() {
+    use steepest::{Error, What};
+    // y = 1.5·x0 − 0.25·x1 + 2, exactly representable.
+    let (n, d) = (6, 2);
+    let x = [
+        1.0f32, 0.0, 2.0, 1.0, 0.0, 3.0, -1.0, 2.0, 4.0, -2.0, 0.5, 0.5,
+    ];
+    let y: Vec<f32> = x
+        .chunks(2)
+        .map(|r| 1.5 * r[0] - 0.25 * r[1] + 2.0)
+        .collect();
+    let mut xc = vec![0.0f32; n * d];
+    for i in 0..n {
+        for j in 0..d {
+            xc[j * n + i] = x[i * d + j];
+        }
+    }
+    for data in [
+        Dataset::from(RowMajor::new(&x, &y, n, d).unwrap()),
+        Dataset::from(ColMajor::new(&xc, &y, n, d, n).unwrap()),
+    ] {
+        let (mut w, mut s) = ([0.0f64; 2], [0.0f64; 12]);
+        let b = reference::least_squares(&data, &mut w, &mut s).unwrap();
+        for (got, want) in w.iter().chain([&b]).zip([1.5, -0.25, 2.0]) {
+            assert!((got - want).abs() < 1e-12, "{w:?} {b}");
+        }
+    }
+    // A feature that repeats another: singular.
+    let dup = [1.0f32, 1.0, 2.0, 2.0, 3.0, 3.0];
+    let data: Dataset = RowMajor::new(&dup, &[1.0, 2.0, 3.0], 3, 2).unwrap().into();
+    let (mut w, mut s) = ([7.0f64; 2], [0.0f64; 12]);
+    assert_eq!(
+        reference::least_squares(&data, &mut w, &mut s),
+        Err(Error::Singular)
+    );
+    assert_eq!(w, [7.0; 2]);
+    // NaN in x, a short scratch, a wrong w length.
+    let bad = [1.0f32, f32::NAN, 2.0, 0.0];
+    let data: Dataset = RowMajor::new(&bad, &[1.0, 2.0], 2, 2).unwrap().into();
+    assert_eq!(
+        reference::least_squares(&data, &mut w, &mut s),
+        Err(Error::NonFiniteData {
+            what: What::X,
+            row: 0,
+            col: 1
+        })
+    );
+    assert!(matches!(
+        reference::least_squares(&data, &mut w, &mut [0.0; 11]),
+        Err(Error::Length {
+            what: What::Scratch,
+            expected: 12,
+            found: 11
+        })
+    ));
+    assert!(matches!(
+        reference::least_squares(&data, &mut [0.0; 3], &mut s),
+        Err(Error::Length {
+            what: What::Weights,
+            ..
+        })
+    ));
+    assert_eq!(w, [7.0; 2]);
 }

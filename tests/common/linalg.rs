@@ -1,5 +1,6 @@
-//! Small dense f64 linear algebra for the property tests: the least-squares solution by the
-//! normal equations, and eigenvalues of symmetric matrices (cyclic Jacobi). Row-major `p×p`.
+//! Small dense f64 linear algebra for the property tests: `AᵀA`, and eigenvalues of
+//! symmetric matrices (cyclic Jacobi) with a bound on their error. Row-major `p×p`. (The
+//! least-squares solution itself is the crate's `kernels::reference::least_squares`.)
 #![allow(dead_code)]
 
 /// 2⁻⁵³, the f64 unit roundoff.
@@ -71,47 +72,6 @@ pub fn eigenvalues(s: &[f64], p: usize) -> Vec<f64> {
 /// many times over.
 pub fn jacobi_error(s: &[f64], p: usize) -> f64 {
     100.0 * p as f64 * U64 * s.iter().map(|v| v * v).sum::<f64>().sqrt()
-}
-
-/// Solves `s·z = rhs` for symmetric positive definite `s` by Cholesky; `None` if not SPD.
-pub fn cholesky_solve(s: &[f64], rhs: &[f64], p: usize) -> Option<Vec<f64>> {
-    let mut l = vec![0.0; p * p];
-    for r in 0..p {
-        for c in 0..=r {
-            let dot: f64 = (0..c).map(|k| l[r * p + k] * l[c * p + k]).sum();
-            if r == c {
-                let v = s[r * p + r] - dot;
-                if v <= 0.0 {
-                    return None;
-                }
-                l[r * p + r] = v.sqrt();
-            } else {
-                l[r * p + c] = (s[r * p + c] - dot) / l[c * p + c];
-            }
-        }
-    }
-    let mut z = rhs.to_vec();
-    for r in 0..p {
-        z[r] = (z[r] - (0..r).map(|k| l[r * p + k] * z[k]).sum::<f64>()) / l[r * p + r];
-    }
-    for r in (0..p).rev() {
-        z[r] = (z[r] - (r + 1..p).map(|k| l[k * p + r] * z[k]).sum::<f64>()) / l[r * p + r];
-    }
-    Some(z)
-}
-
-/// The least-squares `θ* = (w*, b*)` of `min ‖Xw + b − y‖²` by the normal equations
-/// `AᵀA·θ = Aᵀy` in f64 (the bias last).
-pub fn least_squares(x: &[f32], y: &[f32], n: usize, d: usize) -> Option<Vec<f64>> {
-    let p = d + 1;
-    let mut aty = vec![0.0; p];
-    for i in 0..n {
-        for j in 0..d {
-            aty[j] += f64::from(x[i * d + j]) * f64::from(y[i]);
-        }
-        aty[d] += f64::from(y[i]);
-    }
-    cholesky_solve(&gram(x, n, d), &aty, p)
 }
 
 /// `‖v‖₂`.

@@ -18,6 +18,8 @@ fn exercise(data: &Dataset<'_>, w: &mut [f32], grad: &mut [f64]) {
     let b = black_box(0.25f32);
     let _ = black_box(simd::gradient(data, w, b, grad));
     let _ = black_box(reference::gradient(data, w, b, grad));
+    let mut scratch = [0.0f64; 30];
+    let _ = black_box(reference::least_squares(data, grad, black_box(&mut scratch)));
     let _ = black_box(bound::tolerance(data, w, b, grad));
     let _ = black_box(data.check_finite());
     let _ = black_box(data.rows(black_box(1)..black_box(3)));
