@@ -488,8 +488,7 @@ fn last8(row: &[f32]) -> Option<&[f32; 8]> {
     row.get(row.len().checked_sub(8)?..)?.try_into().ok()
 }
 
-/// One row's residual with [`group_residual`]'s arithmetic (for the last `n mod 8` rows, and
-/// the SGD step).
+/// One row's residual with [`group_residual`]'s arithmetic (for the last `n mod 8` rows).
 #[inline]
 pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
     let (wc, wt) = w.as_chunks::<8>();

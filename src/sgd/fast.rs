@@ -19,6 +19,7 @@
 use wide::f32x8;
 
 use super::schedule::Schedule;
+use super::update::Sample;
 use crate::error::{Error, What};
 use crate::kernels::lanes::{load, madd, prefetch, smadd, tree8};
 
@@ -63,18 +64,22 @@ pub(crate) fn prefetch_column_sample(x: &[f32], y: &[f32], d: usize, ld: usize, 
     }
 }
 
-/// `x₀·w₀ + x₁·w₁ + …` in feature order, from the first product (0 for no features).
+/// `p + x₀·w₀ + x₁·w₁ + …`, the products added to `p` one by one in feature order.
 #[inline(always)]
-fn seq_dot(x: impl Iterator<Item = f32>, w: &[f32]) -> f32 {
-    let mut terms = x.zip(w);
-    let Some((x0, &w0)) = terms.next() else {
-        return 0.0;
-    };
-    let mut p = x0 * w0;
-    for (xj, &wj) in terms {
+fn add_products(x: impl Iterator<Item = f32>, w: &[f32], mut p: f32) -> f32 {
+    for (xj, &wj) in x.zip(w) {
         p = smadd(xj, wj, p);
     }
     p
+}
+
+/// `x₀·w₀ + x₁·w₁ + …` in feature order, from the first product (0 for no features).
+#[inline(always)]
+fn seq_dot(mut x: impl Iterator<Item = f32>, w: &[f32]) -> f32 {
+    match (x.next(), w.split_first()) {
+        (Some(x0), Some((&w0, rest))) => add_products(x, rest, x0 * w0),
+        _ => 0.0,
+    }
 }
 
 /// The stepper's residual of a contiguous sample (see the module docs): chunk products summed
@@ -91,11 +96,7 @@ pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
             for (xv, wv) in chunks {
                 a = madd(load(xv), load(wv), a);
             }
-            let mut p = tree8(a.to_array());
-            for (&xj, &wj) in xt.iter().zip(wt) {
-                p = smadd(xj, wj, p);
-            }
-            p
+            add_products(xt.iter().copied(), wt, tree8(a.to_array()))
         }
         None => seq_dot(xt.iter().copied(), wt),
     };
@@ -146,11 +147,8 @@ impl<const T: usize> Tail for Fixed<T> {
         rest.try_into().ok()
     }
     #[inline(always)]
-    fn dot(self, x: &[f32; T], mut p: f32) -> f32 {
-        for (&xj, wj) in x.iter().zip(self.0) {
-            p = smadd(xj, wj, p);
-        }
-        p
+    fn dot(self, x: &[f32; T], p: f32) -> f32 {
+        add_products(x.iter().copied(), &self.0, p)
     }
     #[inline(always)]
     fn dot_first(self, x: &[f32; T]) -> f32 {
@@ -197,11 +195,8 @@ impl Tail for Lanes {
         })
     }
     #[inline(always)]
-    fn dot(self, (x, _): (&[f32], f32x8), mut p: f32) -> f32 {
-        for (&xj, wj) in x.iter().zip(self.0.to_array()) {
-            p = smadd(xj, wj, p);
-        }
-        p
+    fn dot(self, (x, _): (&[f32], f32x8), p: f32) -> f32 {
+        add_products(x.iter().copied(), &self.0.to_array(), p)
     }
     #[inline(always)]
     fn dot_first(self, (x, _): (&[f32], f32x8)) -> f32 {
@@ -358,13 +353,25 @@ fn run<const C: usize, T: Tail, S: Schedule>(
     *b = bias;
     match stopped.and_then(|k| order.get(k)) {
         None => Ok(loss),
-        Some(&i) => Err(diagnose(x, y, d, i as usize, schedule.rate(step), step)),
+        Some(&i) => Err(diagnose(
+            (x, y, d, i as usize),
+            w,
+            *b,
+            schedule.rate(step),
+            step,
+        )),
     }
 }
 
 /// Why sample `i` stopped the epoch at step `step` (taken with rate `lr`): the checks of
-/// [`Sgd::step`](super::Sgd::step), in its order.
-fn diagnose(x: &[f32], y: &[f32], d: usize, i: usize, lr: f32, step: u64) -> Error {
+/// [`Sgd::step`](super::Sgd::step), in its order (the rate, then [`super::classify`]).
+fn diagnose(
+    (x, y, d, i): (&[f32], &[f32], usize, usize),
+    w: &[f32],
+    b: f32,
+    lr: f32,
+    step: u64,
+) -> Error {
     if !(lr.is_finite() && lr > 0.0) {
         return Error::InvalidParameter {
             what: What::LearningRate,
@@ -372,17 +379,6 @@ fn diagnose(x: &[f32], y: &[f32], d: usize, i: usize, lr: f32, step: u64) -> Err
         };
     }
     let row = x.get(i * d..i * d + d).unwrap_or(&[]);
-    match row.iter().position(|v| !v.is_finite()) {
-        Some(col) => Error::NonFiniteData {
-            what: What::X,
-            row: i,
-            col,
-        },
-        None if !y.get(i).is_some_and(|v| v.is_finite()) => Error::NonFiniteData {
-            what: What::Y,
-            row: i,
-            col: 0,
-        },
-        None => Error::Rejected { step },
-    }
+    let yi = y.get(i).copied().unwrap_or(f32::NAN);
+    super::classify(w, b, Sample::Row(row), yi, i, step)
 }
