@@ -101,7 +101,7 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
 /// Asks the cache for the line holding `v` without waiting for it (x86's `prefetcht0`, through
 /// `safe_arch`'s safe wrapper); a no-op elsewhere. It changes no value, only timing.
 #[inline(always)]
-pub(crate) fn prefetch(v: &f32) {
+pub(crate) fn prefetch<T>(v: &T) {
     #[cfg(all(
         any(target_arch = "x86", target_arch = "x86_64"),
         target_feature = "sse"

@@ -21,7 +21,7 @@ use crate::data::{Dataset, RowMajor, check_len};
 use crate::error::{Error, What};
 use crate::gd::{Control, Epoch, StopReason, check_model};
 use crate::kernels::simd;
-use crate::shuffle::permutation;
+use crate::shuffle::{identity, permutation};
 
 /// The stepper: an update rule `U` and a schedule `S`, plus the step counter.
 ///
@@ -179,16 +179,17 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         check_len(What::Order, n, order.len())?;
         self.update.check(d)?;
         check_model(w, *b)?;
-        permutation(order, rng)?;
         if let Dataset::RowMajor(v) = data
             && self.update.is_plain()
             && d < 8 * (fast::MAX_CHUNKS + 1)
         {
+            // The fast loop draws the order as it goes (the same permutation).
+            identity(order)?;
             let sum = fast::plain_epoch(
                 v.x(),
                 v.y(),
                 d,
-                order,
+                (order, rng),
                 w,
                 b,
                 &self.schedule,
@@ -198,6 +199,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
             self.schedule.end_of_epoch(loss);
             return Ok(EpochReport { loss, steps: n });
         }
+        permutation(order, rng)?;
         let mut loss = 0.0f64;
         for (k, &i) in order.iter().enumerate() {
             if let Some(&ahead) = order.get(k + fast::AHEAD) {
