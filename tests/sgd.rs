@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro128PlusPlus;
 use steepest::kernels::simd;
-use steepest::sgd::{Constant, Plain, Sgd, reference};
+use steepest::sgd::{Constant, Plain, Schedule, Sgd, reference};
 use steepest::{ColMajor, Dataset, Error, RowMajor, What, bounded_u32, permutation, shuffle_rows};
 
 #[test]
@@ -132,8 +132,9 @@ proptest! {
     ))]
 
     /// The fused step and the reference step agree: the residual within the dot-product
-    /// bound γ_{d+2}·A (two f32 orders of the same sum), and, given that residual, the update
-    /// bit for bit (the same elementwise operations).
+    /// bound γ_{d+2}·A (two f32 orders of the same sum), and each weight within what that and
+    /// the update's roundings allow (the step rounds its change as `r·fl(2η·x)`, the reference
+    /// as `fl(η·2r)·x`).
     #[test]
     fn step_matches_reference(
         (x, w, b, y) in (1usize..40).prop_flat_map(|d| (
@@ -156,11 +157,16 @@ proptest! {
         let r_tol = 2.0 * gamma * a; // both residuals within γ·A of the exact one
         let (r1, r2) = (f64::from(l1).sqrt(), f64::from(l2).sqrt());
         prop_assert!((r1 - r2).abs() <= r_tol + 1e-30, "|r| {r1} vs {r2}, tol {r_tol}");
-        // Each parameter moved by η·2r·x: the difference of the two is bounded by η·2·Δr·|x|
-        // plus one rounding of each result.
+        // Each parameter moved by 2η·r·x: the two changes differ by 2η·Δr·|x| from the
+        // residuals, plus the two roundings of each change (γ₂ of its size), plus one rounding
+        // of each result.
+        let u = 2f64.powi(-24);
+        let gamma2 = 2.0 * u / (1.0 - 2.0 * u);
         for j in 0..d {
+            let change = 2.0 * f64::from(lr) * f64::from(x[j].abs()) * (r1 + r2);
             let tol = f64::from(lr) * 2.0 * r_tol * f64::from(x[j].abs())
-                + 2.0 * 2f64.powi(-24) * f64::from(w1[j].abs().max(w2[j].abs())) + 1e-30;
+                + gamma2 * change
+                + 2.0 * u * f64::from(w1[j].abs().max(w2[j].abs())) + 1e-30;
             prop_assert!((f64::from(w1[j]) - f64::from(w2[j])).abs() <= tol, "w[{}]", j);
         }
     }
@@ -634,8 +640,19 @@ fn steps_in_order(
     b: &mut f32,
     lr: f32,
 ) -> (Result<f64, Error>, u64) {
+    steps_in_order_with(data, order, w, b, Constant(lr))
+}
+
+/// [`steps_in_order`] with any schedule.
+fn steps_in_order_with<S: Schedule>(
+    data: (&[f32], &[f32], usize),
+    order: &[u32],
+    w: &mut [f32],
+    b: &mut f32,
+    schedule: S,
+) -> (Result<f64, Error>, u64) {
     let (x, y, d) = data;
-    let mut one = Sgd::new(Plain, Constant(lr));
+    let mut one = Sgd::new(Plain, schedule);
     let mut loss = 0.0f64;
     for &i in order {
         let i = i as usize;
@@ -776,6 +793,62 @@ fn stepper_memory_is_as_documented() {
     assert_eq!(size_of::<Exponential>(), 8);
     assert_eq!(size_of::<StepDecay>(), 16);
     assert_eq!(size_of::<Adaptive>(), 32);
+}
+
+/// A schedule that switches rate at step `at`.
+#[derive(Clone, Copy, Debug)]
+struct Switch {
+    at: u64,
+    before: f32,
+    after: f32,
+}
+
+impl Schedule for Switch {
+    fn rate(&self, t: u64) -> f32 {
+        if t < self.at { self.before } else { self.after }
+    }
+}
+
+/// A rate met in the middle of an epoch that the fast loop leaves to the per-sample path (one
+/// whose double overflows) or that `step` rejects (0, negative, NaN): the epoch hands over
+/// there and still equals one `step` per sample, in result, bits and step count.
+#[test]
+fn epoch_hands_over_mid_epoch_like_steps() {
+    for d in [1usize, 8, 16, 21] {
+        for scale in [1.0f32, 1e-20] {
+            for after in [f32::MAX, 0.0, -1.0, f32::NAN] {
+                let n = 30;
+                let x: Vec<f32> = (0..n * d).map(|k| ((k * 13) % 7) as f32 * scale).collect();
+                let y: Vec<f32> = (0..n).map(|i| (i % 5) as f32 * scale).collect();
+                let data: Dataset = RowMajor::new(&x, &y, n, d).unwrap().into();
+                let schedule = Switch {
+                    at: 13,
+                    before: 0.01,
+                    after,
+                };
+                let (mut w1, mut b1, mut order) = (vec![0.0f32; d], 0.0f32, vec![0u32; n]);
+                let mut sgd = Sgd::new(Plain, schedule);
+                let mut rng = Xoshiro128PlusPlus::seed_from_u64(11);
+                let got = sgd
+                    .epoch(&data, &mut w1, &mut b1, &mut order, &mut rng)
+                    .map(|r| r.loss);
+                let (mut w2, mut b2) = (vec![0.0f32; d], 0.0f32);
+                let (want, steps) =
+                    steps_in_order_with((&x, &y, d), &order, &mut w2, &mut b2, schedule);
+                let ctx = format!("d={d} scale={scale} after={after}");
+                if after == f32::MAX && scale < 1.0 {
+                    // Tiny data: a huge-rate update stays finite, so the per-sample path really
+                    // takes steps (until the run diverges).
+                    assert!(sgd.steps() > 13, "{ctx}: {got:?}");
+                }
+                // Compared as text: an error carrying a NaN rate is not equal to itself.
+                let (got, want) = (got.map(f64::to_bits), want.map(f64::to_bits));
+                assert_eq!(format!("{got:?}"), format!("{want:?}"), "{ctx}");
+                assert_eq!(bits(&w1, b1), bits(&w2, b2), "{ctx}");
+                assert_eq!(sgd.steps(), steps, "{ctx}");
+            }
+        }
+    }
 }
 
 /// A rate so large that `2η` overflows: the epoch's loop then forms `η·(2r)` as `step` does,

@@ -4,11 +4,13 @@
 //! An SGD update is bound by latency (`w → dot → r → w`), not bandwidth, so the stepper forms
 //! its residual with the shortest chain that still has one written order:
 //! `r = p + (b − y)`, `p` the dot product started from the first product (not from `0.0`)
-//! and, for rows of 8 features or more, summed chunk by chunk in `f32x8` lanes and then
-//! across the lanes in [`tree8`]'s order ([`row_residual`]); column-major samples and rows of
+//! and, for rows of 8 features or more, summed in `f32x8` lanes by four interleaved chunk
+//! accumulators ([`chunk_dot`]) and then across the lanes in [`tree8`]'s order
+//! ([`row_residual`]); column-major samples and rows of
 //! fewer than 8 features add the products in feature order ([`seq_residual`]). `b − y` is
 //! ready before `p`, so only one addition follows the dot product. Within `γ_{d+2}·A` of the
-//! exact residual like any order (the reference's `((Σ x·w) + b) − y` included).
+//! exact residual like any order (the reference's `((Σ x·w) + b) − y` included). The update
+//! then subtracts `r·(2η·x)` ([`Scale`]): `2η·x` does not wait for `r`.
 //!
 //! The epoch keeps `w` in `C` vectors and a [`Tail`] of `d − 8C < 8` weights (`C ≤ 8`) for
 //! the whole epoch, which takes the loads and stores of `w` off that chain. The tail's width
@@ -22,8 +24,8 @@ use rand_core::Rng;
 use wide::f32x8;
 
 use super::schedule::Schedule;
-use super::update::Sample;
-use crate::error::{Error, What};
+use super::update::{Sample, Scale};
+use crate::error::Error;
 use crate::kernels::lanes::{load, madd, prefetch, smadd, tree8};
 use crate::shuffle::{Drawing, shuffle};
 
@@ -101,22 +103,45 @@ fn seq_dot(mut x: impl Iterator<Item = f32>, w: &[f32]) -> f32 {
     }
 }
 
-/// The stepper's residual of a contiguous sample (see the module docs): chunk products summed
-/// lane by lane from the first chunk, [`tree8`] across the lanes, then the tail features in
-/// order; `r = p + (b − y)`.
+/// The sum of the chunk products `xᶜ·wᶜ` (lane by lane) in four interleaved accumulators:
+/// chunk `c` goes to accumulator `c mod 4`, each starting from its first product, and the
+/// accumulators that exist are added as `(a₀ + a₁) + (a₂ + a₃)`. The chain of dependent
+/// additions is then about `C/4 + 2` long instead of `C`. `None` for no chunks.
+#[inline(always)]
+fn chunk_dot(mut pairs: impl Iterator<Item = (f32x8, f32x8)>) -> Option<f32x8> {
+    let (x0, w0) = pairs.next()?;
+    let mut a0 = x0 * w0;
+    let mut rest: [Option<f32x8>; 3] = [None; 3];
+    for (k, (x, w)) in pairs.enumerate() {
+        match (k + 1) % 4 {
+            0 => a0 = madd(x, w, a0),
+            j => {
+                if let Some(slot) = rest.get_mut(j - 1) {
+                    *slot = Some(match *slot {
+                        Some(a) => madd(x, w, a),
+                        None => x * w,
+                    });
+                }
+            }
+        }
+    }
+    Some(match rest {
+        [Some(a1), Some(a2), Some(a3)] => (a0 + a1) + (a2 + a3),
+        [Some(a1), Some(a2), None] => (a0 + a1) + a2,
+        [Some(a1), None, _] => a0 + a1,
+        [None, ..] => a0,
+    })
+}
+
+/// The stepper's residual of a contiguous sample (see the module docs): the chunk products
+/// summed lane by lane by [`chunk_dot`], [`tree8`] across the lanes, then the tail features
+/// in order; `r = p + (b − y)`.
 #[inline]
 pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
     let (wc, wt) = w.as_chunks::<8>();
     let (xc, xt) = row.as_chunks::<8>();
-    let mut chunks = xc.iter().zip(wc);
-    let p = match chunks.next() {
-        Some((x0, w0)) => {
-            let mut a = load(x0) * load(w0);
-            for (xv, wv) in chunks {
-                a = madd(load(xv), load(wv), a);
-            }
-            add_products(xt.iter().copied(), wt, tree8(a.to_array()))
-        }
+    let p = match chunk_dot(xc.iter().zip(wc).map(|(x, w)| (load(x), load(w)))) {
+        Some(a) => add_products(xt.iter().copied(), wt, tree8(a.to_array())),
         None => seq_dot(xt.iter().copied(), wt),
     };
     p + (b - y)
@@ -141,8 +166,8 @@ trait Tail: Copy {
     fn dot(self, x: Self::X<'_>, p: f32) -> f32;
     /// `x₀·w₀ + x₁·w₁ + …` in feature order, from the first product ([`seq_residual`]).
     fn dot_first(self, x: Self::X<'_>) -> f32;
-    /// `w − c·x` weight by weight, and whether every new weight is finite.
-    fn update(self, x: Self::X<'_>, c: f32) -> (Self, bool);
+    /// `w − Δ` weight by weight, and whether every new weight is finite.
+    fn update(self, x: Self::X<'_>, scale: Scale) -> (Self, bool);
 }
 
 /// A tail of exactly `T` weights, unrolled.
@@ -174,11 +199,11 @@ impl<const T: usize> Tail for Fixed<T> {
         seq_dot(x.iter().copied(), &self.0)
     }
     #[inline(always)]
-    fn update(self, x: &[f32; T], c: f32) -> (Self, bool) {
+    fn update(self, x: &[f32; T], scale: Scale) -> (Self, bool) {
         let mut n = self.0;
         let mut probe = 0.0f32;
         for (n, &xj) in n.iter_mut().zip(x) {
-            *n -= c * xj;
+            *n -= scale.of(xj);
             probe += *n * 0.0;
         }
         (Fixed(n), probe == 0.0)
@@ -222,9 +247,9 @@ impl Tail for Lanes {
         seq_dot(x.iter().copied(), &self.0.to_array())
     }
     #[inline(always)]
-    fn update(self, (_, x): (&[f32], f32x8), c: f32) -> (Self, bool) {
-        // The padding lanes stay 0 − c·0 = 0 (a non-finite c is rejected anyway).
-        let n = self.0 - f32x8::splat(c) * x;
+    fn update(self, (_, x): (&[f32], f32x8), scale: Scale) -> (Self, bool) {
+        // The padding lanes stay 0 − Δ(0) = 0 (a non-finite r is rejected anyway).
+        let n = self.0 - scale.of_lanes(x);
         (Lanes(n), (n * 0.0).to_array().iter().all(|v| *v == 0.0))
     }
 }
@@ -274,12 +299,23 @@ impl<R: Rng + ?Sized> Order for InLoop<'_, R> {
     }
 }
 
+/// How far [`plain_epoch`] got.
+pub(crate) struct Visited {
+    /// The sum of the visited samples' squared errors, each before its update.
+    pub(crate) loss: f64,
+    /// The samples visited: `order[..count]`.
+    pub(crate) count: usize,
+}
+
 /// One epoch of plain SGD over row-major `x` (`d` features) and `y`, in the order
 /// [`shuffle`](crate::shuffle::shuffle) draws from `rng` for `order` (which holds
 /// `0, 1, …, n−1` on entry and that permutation on return, as after
 /// [`permutation`](crate::shuffle::permutation)); returns the sum of the samples' squared errors
-/// before their updates. On an error, `w`, `b` and `steps` hold the state after the last good
-/// step (and `order` and `rng` are still those of the whole shuffle).
+/// before their updates and how many samples it visited: all of them, unless it met a rate
+/// that is not positive or whose double overflows (`η > f32::MAX/2`), which it leaves, with
+/// the rest of the epoch, to the per-sample path ([`Sgd::step`](super::Sgd::step) computes
+/// the same bits). On an error, `w`, `b` and `steps` hold the state after the last good step
+/// (and `order` and `rng` are still those of the whole shuffle).
 ///
 /// For rows of 8 to 23 features ([`draws_in_loop`]) the shuffle runs ahead of the updates in
 /// the same loop ([`InLoop`]); otherwise it takes a pass of its own first.
@@ -293,7 +329,7 @@ pub(crate) fn plain_epoch<S: Schedule, R: Rng + ?Sized>(
     b: &mut f32,
     schedule: &S,
     steps: &mut u64,
-) -> Result<f64, Error> {
+) -> Result<Visited, Error> {
     // A call in the function that holds the loops would push their pointers to the stack.
     if !draws_in_loop(d / 8) {
         shuffle(order, rng);
@@ -313,7 +349,7 @@ fn loops<S: Schedule, R: Rng + ?Sized>(
     b: &mut f32,
     schedule: &S,
     steps: &mut u64,
-) -> Result<f64, Error> {
+) -> Result<Visited, Error> {
     macro_rules! go {
         ($c:literal, $tail:ty) => {
             if draws_in_loop($c) {
@@ -364,7 +400,7 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
     b: &mut f32,
     schedule: &S,
     steps: &mut u64,
-) -> Result<f64, Error> {
+) -> Result<Visited, Error> {
     let (wc, wt) = w.split_at(w.len().min(8 * C));
     let mut wv: [f32x8; C] =
         core::array::from_fn(|c| wc.as_chunks::<8>().0.get(c).map_or(f32x8::ZERO, load));
@@ -376,6 +412,7 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
     // after the loop, so the loop itself stays small enough for the weights to stay in
     // registers.
     let mut stopped = None;
+    let mut count = order.len();
     for (k, i) in order.iter().enumerate() {
         drawing.advance(order);
         if let Some(ahead) = order.get(k + AHEAD) {
@@ -395,40 +432,30 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
             break;
         };
         // r = p + (b − y), exactly as row_residual forms it.
-        let p = match (xc.split_first(), wv.split_first()) {
-            (Some((x0, xr)), Some((w0, wr))) => {
-                let mut a = load(x0) * *w0;
-                for (xv, wvc) in xr.iter().zip(wr) {
-                    a = madd(load(xv), *wvc, a);
-                }
-                tail.dot(xt, tree8(a.to_array()))
-            }
-            _ => tail.dot_first(xt),
+        let p = match chunk_dot(xc.iter().map(load).zip(wv)) {
+            Some(a) => tail.dot(xt, tree8(a.to_array())),
+            None => tail.dot_first(xt),
         };
         let r = p + (bias - yi);
         let lr = schedule.rate(step);
-        // w ← w − (η·2r)·x, all or nothing. `(2η)·r` rounds the same real number as
-        // `η·(2r)` (doubling is exact) one multiplication sooner after r; the two differ only
-        // if 2η or 2r overflows, where `step`'s form is kept (2r overflowing is rejected
-        // below, as `step` rejects the infinite update it makes).
         let lr2 = lr + lr;
-        let c = if lr2.is_finite() {
-            lr2 * r
-        } else {
-            lr * (2.0 * r)
-        };
-        let cv = f32x8::splat(c);
-        let nb = bias - c;
+        if !(lr2.is_finite() && lr > 0.0) {
+            // A rate `step` rejects, or one it scales in its other form: its path's.
+            count = k;
+            break;
+        }
+        // w ← w − Δ, all or nothing, rounded as `step` rounds it (see Scale).
+        let scale = Scale::split(r, lr2);
+        let nb = bias - scale.bias();
         let mut nw = wv;
         let mut probe = f32x8::ZERO;
         for (n, xv) in nw.iter_mut().zip(xc) {
-            *n -= cv * load(xv);
+            *n -= scale.of_lanes(load(xv));
             probe += *n * 0.0;
         }
-        let (ntail, tail_ok) = tail.update(xt, c);
-        let good = lr.is_finite()
-            && lr > 0.0
-            && (r + r).is_finite()
+        let (ntail, tail_ok) = tail.update(xt, scale);
+        // `step` hands the rule g = 2r: an overflowing 2r is rejected, as it is there.
+        let good = (r + r).is_finite()
             && nb.is_finite()
             && tail_ok
             && probe.to_array().iter().all(|v| *v == 0.0);
@@ -454,32 +481,14 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
     tail.store(wt);
     *b = bias;
     match stopped.and_then(|k| order.get(k)) {
-        None => Ok(loss),
-        Some(i) => Err(diagnose(
-            (x, y, d, i.get() as usize),
-            w,
-            *b,
-            schedule.rate(step),
-            step,
-        )),
+        None => Ok(Visited { loss, count }),
+        Some(i) => Err(diagnose((x, y, d, i.get() as usize), w, *b, step)),
     }
 }
 
-/// Why sample `i` stopped the epoch at step `step` (taken with rate `lr`): the checks of
-/// [`Sgd::step`](super::Sgd::step), in its order (the rate, then [`super::classify`]).
-fn diagnose(
-    (x, y, d, i): (&[f32], &[f32], usize, usize),
-    w: &[f32],
-    b: f32,
-    lr: f32,
-    step: u64,
-) -> Error {
-    if !(lr.is_finite() && lr > 0.0) {
-        return Error::InvalidParameter {
-            what: What::LearningRate,
-            value: f64::from(lr),
-        };
-    }
+/// Why sample `i` stopped the epoch at step `step` (its rate was valid, or the per-sample
+/// path would have taken it): [`super::classify`], as [`Sgd::step`](super::Sgd::step) does.
+fn diagnose((x, y, d, i): (&[f32], &[f32], usize, usize), w: &[f32], b: f32, step: u64) -> Error {
     let row = x.get(i * d..i * d + d).unwrap_or(&[]);
     let yi = y.get(i).copied().unwrap_or(f32::NAN);
     super::classify(w, b, Sample::Row(row), yi, i, step)

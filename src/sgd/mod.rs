@@ -179,13 +179,15 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         check_len(What::Order, n, order.len())?;
         self.update.check(d)?;
         check_model(w, *b)?;
-        if let Dataset::RowMajor(v) = data
+        // Plain SGD over rows runs a loop with the weights in registers that draws the order
+        // as it goes (the same permutation) and computes what `step` computes; it leaves any
+        // samples it does not take to the per-sample loop below.
+        let (mut loss, start) = if let Dataset::RowMajor(v) = data
             && self.update.is_plain()
             && d < 8 * (fast::MAX_CHUNKS + 1)
         {
-            // The fast loop draws the order as it goes (the same permutation).
             identity(order)?;
-            let sum = fast::plain_epoch(
+            let done = fast::plain_epoch(
                 v.x(),
                 v.y(),
                 d,
@@ -195,13 +197,12 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
                 &self.schedule,
                 &mut self.steps,
             )?;
-            let loss = sum / n as f64;
-            self.schedule.end_of_epoch(loss);
-            return Ok(EpochReport { loss, steps: n });
-        }
-        permutation(order, rng)?;
-        let mut loss = 0.0f64;
-        for (k, &i) in order.iter().enumerate() {
+            (done.loss, done.count)
+        } else {
+            permutation(order, rng)?;
+            (0.0f64, 0)
+        };
+        for (k, &i) in order.iter().enumerate().skip(start) {
             if let Some(&ahead) = order.get(k + fast::AHEAD) {
                 match data {
                     Dataset::RowMajor(v) => fast::prefetch_row(v.x(), v.y(), d, ahead as usize),
