@@ -248,10 +248,8 @@ proptest! {
     /// error by `M = P_{i_n}⋯P_{i_1}`; the test forms `M` in f64 for the order the epoch
     /// drew and bounds `q = ‖M‖₂ ≤ √(λ_max(MᵀM) + jacobi_error) + 4·n·p·2⁻⁵³` (the f64 rounding of
     /// forming `M`). Each computed step differs from the exact step from the same `θ` by
-    /// `δ` with `|δ_j| ≤ |x_j|·(2η·γ_{d+2}·A_i + 2u|ĉ|) + 2u|ĉ·x_j| + 2u|θ̂_j|` (`ĉ = 2η·r̂`,
-    /// `r̂` the computed residual, `A_i = Σ|x_j w_j| + |b| + |y|`, `x_p = 1`): the stepper rounds
-    /// the change as `r̂·fl(2η·x_j)`, two roundings, within `γ₂·|ĉ·x_j|`, which the two `2u|ĉ|`
-    /// terms cover. Since partial products of
+    /// `δ` with `|δ_j| ≤ |x_j|·(2η·γ_{d+2}·A_i + 2u|ĉ|) + 2u|ĉ·x_j| + 2u|θ̂_j|` (`ĉ = η·2r̂` the
+    /// computed step size, `A_i = Σ|x_j w_j| + |b| + |y|`, `x_p = 1`). Since partial products of
     /// the `P`s have norm ≤ 1, `‖e_{epoch+1}‖ ≤ q·‖e_epoch‖ + Σ_steps ‖δ‖`. The test also
     /// requires the bound below `10⁻³·(1 + ‖θ*‖)` at the end (problems whose epochs contract
     /// by less than 2 % are not "well-conditioned" here and are skipped).
@@ -310,7 +308,7 @@ proptest! {
                 let a_i: f64 = xi.iter().zip(&w).map(|(&x, &w)| (f64::from(x) * f64::from(w)).abs()).sum::<f64>()
                     + f64::from(b.abs()) + f64::from(p.y[i].abs());
                 sgd.step(&mut w, &mut b, xi, p.y[i]).unwrap();
-                // |ĉ| = 2η·|r̂| ≤ 2η·(|r| + γA) with |r| ≤ A; with (1 + u) and doubled for slack.
+                // |ĉ| = |fl(η·2r̂)| ≤ 2η·(|r| + γA)·(1 + u) with |r| ≤ A; doubled for slack.
                 let c_hat = 2.0 * lr * (1.0 + gamma(d + 2)) * a_i * 2.0;
                 let dr = 2.0 * lr * gamma(d + 2) * a_i + 2.0 * U * c_hat;
                 let delta = norm(

@@ -4,13 +4,11 @@
 //! An SGD update is bound by latency (`w → dot → r → w`), not bandwidth, so the stepper forms
 //! its residual with the shortest chain that still has one written order:
 //! `r = p + (b − y)`, `p` the dot product started from the first product (not from `0.0`)
-//! and, for rows of 8 features or more, summed in `f32x8` lanes by four interleaved chunk
-//! accumulators ([`chunk_dot`]) and then across the lanes in [`tree8`]'s order
-//! ([`row_residual`]); column-major samples and rows of
+//! and, for rows of 8 features or more, summed chunk by chunk in `f32x8` lanes and then
+//! across the lanes in [`tree8`]'s order ([`row_residual`]); column-major samples and rows of
 //! fewer than 8 features add the products in feature order ([`seq_residual`]). `b − y` is
 //! ready before `p`, so only one addition follows the dot product. Within `γ_{d+2}·A` of the
-//! exact residual like any order (the reference's `((Σ x·w) + b) − y` included). The update
-//! then subtracts `r·(2η·x)` ([`Scale`]): `2η·x` does not wait for `r`.
+//! exact residual like any order (the reference's `((Σ x·w) + b) − y` included).
 //!
 //! The epoch keeps `w` in `C` vectors and a [`Tail`] of `d − 8C < 8` weights (`C ≤ 8`) for
 //! the whole epoch, which takes the loads and stores of `w` off that chain. The tail's width
@@ -24,7 +22,7 @@ use rand_core::Rng;
 use wide::f32x8;
 
 use super::schedule::Schedule;
-use super::update::{Sample, Scale};
+use super::update::Sample;
 use crate::error::Error;
 use crate::kernels::lanes::{load, madd, prefetch, smadd, tree8};
 use crate::shuffle::{Drawing, shuffle};
@@ -103,45 +101,22 @@ fn seq_dot(mut x: impl Iterator<Item = f32>, w: &[f32]) -> f32 {
     }
 }
 
-/// The sum of the chunk products `xᶜ·wᶜ` (lane by lane) in four interleaved accumulators:
-/// chunk `c` goes to accumulator `c mod 4`, each starting from its first product, and the
-/// accumulators that exist are added as `(a₀ + a₁) + (a₂ + a₃)`. The chain of dependent
-/// additions is then about `C/4 + 2` long instead of `C`. `None` for no chunks.
-#[inline(always)]
-fn chunk_dot(mut pairs: impl Iterator<Item = (f32x8, f32x8)>) -> Option<f32x8> {
-    let (x0, w0) = pairs.next()?;
-    let mut a0 = x0 * w0;
-    let mut rest: [Option<f32x8>; 3] = [None; 3];
-    for (k, (x, w)) in pairs.enumerate() {
-        match (k + 1) % 4 {
-            0 => a0 = madd(x, w, a0),
-            j => {
-                if let Some(slot) = rest.get_mut(j - 1) {
-                    *slot = Some(match *slot {
-                        Some(a) => madd(x, w, a),
-                        None => x * w,
-                    });
-                }
-            }
-        }
-    }
-    Some(match rest {
-        [Some(a1), Some(a2), Some(a3)] => (a0 + a1) + (a2 + a3),
-        [Some(a1), Some(a2), None] => (a0 + a1) + a2,
-        [Some(a1), None, _] => a0 + a1,
-        [None, ..] => a0,
-    })
-}
-
-/// The stepper's residual of a contiguous sample (see the module docs): the chunk products
-/// summed lane by lane by [`chunk_dot`], [`tree8`] across the lanes, then the tail features
-/// in order; `r = p + (b − y)`.
+/// The stepper's residual of a contiguous sample (see the module docs): chunk products summed
+/// lane by lane from the first chunk, [`tree8`] across the lanes, then the tail features in
+/// order; `r = p + (b − y)`.
 #[inline]
 pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
     let (wc, wt) = w.as_chunks::<8>();
     let (xc, xt) = row.as_chunks::<8>();
-    let p = match chunk_dot(xc.iter().zip(wc).map(|(x, w)| (load(x), load(w)))) {
-        Some(a) => add_products(xt.iter().copied(), wt, tree8(a.to_array())),
+    let mut chunks = xc.iter().zip(wc);
+    let p = match chunks.next() {
+        Some((x0, w0)) => {
+            let mut a = load(x0) * load(w0);
+            for (xv, wv) in chunks {
+                a = madd(load(xv), load(wv), a);
+            }
+            add_products(xt.iter().copied(), wt, tree8(a.to_array()))
+        }
         None => seq_dot(xt.iter().copied(), wt),
     };
     p + (b - y)
@@ -166,8 +141,8 @@ trait Tail: Copy {
     fn dot(self, x: Self::X<'_>, p: f32) -> f32;
     /// `x₀·w₀ + x₁·w₁ + …` in feature order, from the first product ([`seq_residual`]).
     fn dot_first(self, x: Self::X<'_>) -> f32;
-    /// `w − Δ` weight by weight, and whether every new weight is finite.
-    fn update(self, x: Self::X<'_>, scale: Scale) -> (Self, bool);
+    /// `w − c·x` weight by weight, and whether every new weight is finite.
+    fn update(self, x: Self::X<'_>, c: f32) -> (Self, bool);
 }
 
 /// A tail of exactly `T` weights, unrolled.
@@ -199,11 +174,11 @@ impl<const T: usize> Tail for Fixed<T> {
         seq_dot(x.iter().copied(), &self.0)
     }
     #[inline(always)]
-    fn update(self, x: &[f32; T], scale: Scale) -> (Self, bool) {
+    fn update(self, x: &[f32; T], c: f32) -> (Self, bool) {
         let mut n = self.0;
         let mut probe = 0.0f32;
         for (n, &xj) in n.iter_mut().zip(x) {
-            *n -= scale.of(xj);
+            *n -= c * xj;
             probe += *n * 0.0;
         }
         (Fixed(n), probe == 0.0)
@@ -247,9 +222,9 @@ impl Tail for Lanes {
         seq_dot(x.iter().copied(), &self.0.to_array())
     }
     #[inline(always)]
-    fn update(self, (_, x): (&[f32], f32x8), scale: Scale) -> (Self, bool) {
-        // The padding lanes stay 0 − Δ(0) = 0 (a non-finite r is rejected anyway).
-        let n = self.0 - scale.of_lanes(x);
+    fn update(self, (_, x): (&[f32], f32x8), c: f32) -> (Self, bool) {
+        // The padding lanes stay 0 − c·0 = 0 (a non-finite c is rejected anyway).
+        let n = self.0 - f32x8::splat(c) * x;
         (Lanes(n), (n * 0.0).to_array().iter().all(|v| *v == 0.0))
     }
 }
@@ -432,29 +407,38 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
             break;
         };
         // r = p + (b − y), exactly as row_residual forms it.
-        let p = match chunk_dot(xc.iter().map(load).zip(wv)) {
-            Some(a) => tail.dot(xt, tree8(a.to_array())),
-            None => tail.dot_first(xt),
+        let p = match (xc.split_first(), wv.split_first()) {
+            (Some((x0, xr)), Some((w0, wr))) => {
+                let mut a = load(x0) * *w0;
+                for (xv, wvc) in xr.iter().zip(wr) {
+                    a = madd(load(xv), *wvc, a);
+                }
+                tail.dot(xt, tree8(a.to_array()))
+            }
+            _ => tail.dot_first(xt),
         };
         let r = p + (bias - yi);
         let lr = schedule.rate(step);
         let lr2 = lr + lr;
         if !(lr2.is_finite() && lr > 0.0) {
-            // A rate `step` rejects, or one it scales in its other form: its path's.
+            // A rate `step` rejects, or one whose double overflows: its path's.
             count = k;
             break;
         }
-        // w ← w − Δ, all or nothing, rounded as `step` rounds it (see Scale).
-        let scale = Scale::split(r, lr2);
-        let nb = bias - scale.bias();
+        // w ← w − (η·2r)·x, all or nothing. `(2η)·r` rounds the same real number as `η·(2r)`
+        // (doubling is exact) one multiplication sooner after r; the two differ only if 2η or
+        // 2r overflows: the first is left to the per-sample path above, the second rejected
+        // below, as `step` rejects the infinite update it makes.
+        let c = lr2 * r;
+        let cv = f32x8::splat(c);
+        let nb = bias - c;
         let mut nw = wv;
         let mut probe = f32x8::ZERO;
         for (n, xv) in nw.iter_mut().zip(xc) {
-            *n -= scale.of_lanes(load(xv));
+            *n -= cv * load(xv);
             probe += *n * 0.0;
         }
-        let (ntail, tail_ok) = tail.update(xt, scale);
-        // `step` hands the rule g = 2r: an overflowing 2r is rejected, as it is there.
+        let (ntail, tail_ok) = tail.update(xt, c);
         let good = (r + r).is_finite()
             && nb.is_finite()
             && tail_ok

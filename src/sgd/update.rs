@@ -136,10 +136,6 @@ pub trait Update {
 
 /// Plain SGD (the seed's): `w ← w − η·g·x`, `b ← b − η·g`.
 ///
-/// For one sample (`g = 2r`) each weight's change is rounded as `r·(2η·xⱼ)`, the bias's as
-/// `(2η)·r` (`η·(2r)·xⱼ` and `η·(2r)` if `2η` overflows): the rate meets the feature before
-/// the residual is known, which takes a multiplication off the update's latency chain.
-///
 /// Memory: none beyond the parameters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Plain;
@@ -163,19 +159,17 @@ impl Update for Plain {
         t: u64,
     ) -> Result<(), Error> {
         match grad {
-            // The hot path: one contiguous sample, w ← w − r·(2η·x) in f32x8 lanes.
+            // The hot path: one contiguous sample, w ← w − (η·g)·x in f32x8 lanes.
             Grad::Sample {
                 x: Sample::Row(x),
                 g,
             } => {
-                // g = 2r, so halving gives r back exactly (an infinite g stays infinite and
-                // the update is rejected, as η·g would be).
-                let scale = Scale::new(lr, 0.5 * g);
-                let nb = *b - scale.bias();
-                if !(nb.is_finite() && axpy_is_finite(w, x, scale)) {
+                let c = lr * g;
+                let nb = *b - c;
+                if !(nb.is_finite() && axpy_is_finite(w, x, c)) {
                     return Err(Error::Rejected { step: t });
                 }
-                axpy(w, x, scale);
+                axpy(w, x, c);
                 *b = nb;
                 Ok(())
             }
@@ -184,89 +178,35 @@ impl Update for Plain {
     }
 }
 
-/// A plain step's change of weight `j`, `Δⱼ = 2η·r·xⱼ`, as the stepper rounds it:
-/// `r·(2η·xⱼ)`, the rate applied to the feature first, so that once `r` is known only one
-/// multiplication and the subtraction remain on the update's latency chain
-/// (`w → r → w`); `(η·2r)·(1·xⱼ)` when `2η` overflows. The bias's change is `(2η)·r` (resp.
-/// `1·(η·2r)`). Doubling and `1·` are exact, so both are roundings of the same real products,
-/// and one formula, `outer·(inner·xⱼ)`, serves both without a branch.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Scale {
-    /// `r`, or `η·2r`.
-    outer: f32,
-    /// `2η`, or 1.
-    inner: f32,
-}
-
-impl Scale {
-    #[inline(always)]
-    pub(crate) fn new(lr: f32, r: f32) -> Self {
-        let lr2 = lr + lr;
-        if lr2.is_finite() {
-            Scale::split(r, lr2)
-        } else {
-            Scale {
-                outer: lr * (2.0 * r),
-                inner: 1.0,
-            }
-        }
-    }
-
-    /// The scale for residual `r` and a finite `2η`.
-    #[inline(always)]
-    pub(crate) fn split(r: f32, lr2: f32) -> Self {
-        Scale {
-            outer: r,
-            inner: lr2,
-        }
-    }
-
-    /// The bias's change (its feature is 1).
-    #[inline(always)]
-    pub(crate) fn bias(self) -> f32 {
-        self.inner * self.outer
-    }
-
-    /// The change of a weight whose feature is `x`.
-    #[inline(always)]
-    pub(crate) fn of(self, x: f32) -> f32 {
-        self.outer * (self.inner * x)
-    }
-
-    /// [`of`](Self::of), lane by lane.
-    #[inline(always)]
-    pub(crate) fn of_lanes(self, x: f32x8) -> f32x8 {
-        f32x8::splat(self.outer) * (f32x8::splat(self.inner) * x)
-    }
-}
-
-/// `w ← w − Δ`, eight lanes at a time, the tail in scalar code (same arithmetic).
+/// `w ← w − c·x`, eight lanes at a time, the tail in scalar code (same arithmetic).
 #[inline]
-pub(crate) fn axpy(w: &mut [f32], x: &[f32], scale: Scale) {
+pub(crate) fn axpy(w: &mut [f32], x: &[f32], c: f32) {
+    let cv = f32x8::splat(c);
     let (wc, wt) = w.as_chunks_mut::<8>();
     let (xc, xt) = x.as_chunks::<8>();
     for (wv, xv) in wc.iter_mut().zip(xc) {
-        *wv = (f32x8::new(*wv) - scale.of_lanes(f32x8::new(*xv))).to_array();
+        *wv = (f32x8::new(*wv) - cv * f32x8::new(*xv)).to_array();
     }
-    for (wj, &xj) in wt.iter_mut().zip(xt) {
-        *wj -= scale.of(xj);
+    for (wj, xj) in wt.iter_mut().zip(xt) {
+        *wj -= c * xj;
     }
 }
 
-/// Whether every `w_j − Δ_j` is finite, without writing anything. (`v·0` is ±0 for finite
+/// Whether every `w_j − c·x_j` is finite, without writing anything. (`v·0` is ±0 for finite
 /// `v` and NaN otherwise, so one sum of those tells.)
 #[inline]
-pub(crate) fn axpy_is_finite(w: &[f32], x: &[f32], scale: Scale) -> bool {
+pub(crate) fn axpy_is_finite(w: &[f32], x: &[f32], c: f32) -> bool {
+    let cv = f32x8::splat(c);
     let (wc, wt) = w.as_chunks::<8>();
     let (xc, xt) = x.as_chunks::<8>();
     let mut probe = f32x8::ZERO;
     for (wv, xv) in wc.iter().zip(xc) {
-        let nw = f32x8::new(*wv) - scale.of_lanes(f32x8::new(*xv));
+        let nw = f32x8::new(*wv) - cv * f32x8::new(*xv);
         probe += nw * 0.0;
     }
     let mut tail = 0.0f32;
-    for (wj, &xj) in wt.iter().zip(xt) {
-        let nw = wj - scale.of(xj);
+    for (wj, xj) in wt.iter().zip(xt) {
+        let nw = wj - c * xj;
         tail += nw * 0.0;
     }
     tail == 0.0 && probe.to_array().iter().all(|v| *v == 0.0)
