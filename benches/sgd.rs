@@ -11,6 +11,9 @@
 
 use std::hint::black_box;
 
+#[path = "support/huge.rs"]
+mod huge;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro128PlusPlus;
@@ -24,13 +27,12 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(N as u64));
     group.sample_size(20);
     for d in [1usize, 16, 64] {
-        let x: Vec<f32> = (0..N * d)
-            .map(|k| ((k * 7919) % 1000) as f32 / 500.0 - 1.0)
-            .collect();
-        let y: Vec<f32> = x
-            .chunks(d)
-            .map(|r| r.iter().sum::<f32>() * 0.1 + 0.5)
-            .collect();
+        // On huge pages, as scikit-learn's numpy arrays are (see support/huge.rs).
+        let x = huge::Buf::from_iter(
+            N * d,
+            (0..N * d).map(|k| ((k * 7919) % 1000) as f32 / 500.0 - 1.0),
+        );
+        let y = huge::Buf::from_iter(N, x.chunks(d).map(|r| r.iter().sum::<f32>() * 0.1 + 0.5));
         let data: Dataset = RowMajor::new(&x, &y, N, d).unwrap().into();
         let mut order = vec![0u32; N];
         let mut rng = Xoshiro128PlusPlus::seed_from_u64(1);

@@ -2,6 +2,13 @@
 //! Development probe (not documented API): ns per plain-SGD update with n = 100 000, shuffled
 //! and in sequential order (a generator that makes the shuffle the identity), the minimum over
 //! 30 epochs, and a random-row read loop. `cargo run --release --example sgd_probe -- 16 64`
+//!
+//! With `fits` first (`-- fits 1 16 64`) it measures as `scripts/bench_sklearn.py` does
+//! scikit-learn: the median over 7 fits of 20 shuffled epochs from zero weights, per update;
+//! `scripts/sgd_pairs.sh` alternates the two to compare them under the same conditions.
+#[path = "../benches/support/huge.rs"]
+mod huge;
+
 use rand_core::{SeedableRng, TryRng};
 use rand_xoshiro::Xoshiro128PlusPlus;
 use std::convert::Infallible;
@@ -22,19 +29,50 @@ impl TryRng for Ident {
         Ok(())
     }
 }
+const N: usize = 100_000;
+
+/// The bench's data, on huge pages as numpy's arrays are (benches/support/huge.rs).
+fn data(d: usize) -> (huge::Buf, huge::Buf) {
+    let x = huge::Buf::from_iter(
+        N * d,
+        (0..N * d).map(|k| ((k * 7919) % 1000) as f32 / 500.0 - 1.0),
+    );
+    let y = huge::Buf::from_iter(N, x.chunks(d).map(|r| r.iter().sum::<f32>() * 0.1 + 0.5));
+    (x, y)
+}
+
+/// scikit-learn's protocol: the median over 7 fits (seeds 0..7) of 20 epochs, per update.
+fn fits(d: usize) -> f64 {
+    let (x, y) = data(d);
+    let data: Dataset = RowMajor::new(&x, &y, N, d).unwrap().into();
+    let mut order = vec![0u32; N];
+    let mut times: Vec<f64> = (0..7u64)
+        .map(|seed| {
+            let (mut w, mut b) = (vec![0.0f32; d], 0.0f32);
+            let mut sgd = Sgd::new(Plain, Constant(0.001f32));
+            let mut rng = Xoshiro128PlusPlus::seed_from_u64(seed);
+            let t = Instant::now();
+            for _ in 0..20 {
+                sgd.epoch(&data, &mut w, &mut b, &mut order, &mut rng)
+                    .unwrap();
+            }
+            t.elapsed().as_nanos() as f64 / (20 * N) as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[3]
+}
+
 fn main() {
-    const N: usize = 100_000;
-    for d in std::env::args()
-        .skip(1)
-        .map(|a| a.parse::<usize>().unwrap())
-    {
-        let x: Vec<f32> = (0..N * d)
-            .map(|k| ((k * 7919) % 1000) as f32 / 500.0 - 1.0)
-            .collect();
-        let y: Vec<f32> = x
-            .chunks(d)
-            .map(|r| r.iter().sum::<f32>() * 0.1 + 0.5)
-            .collect();
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("fits") {
+        for d in args.skip(1).map(|a| a.parse::<usize>().unwrap()) {
+            println!("| {d} | {:.1} |", fits(d));
+        }
+        return;
+    }
+    for d in args.map(|a| a.parse::<usize>().unwrap()) {
+        let (x, y) = data(d);
         let data: Dataset = RowMajor::new(&x, &y, N, d).unwrap().into();
         let mut order = vec![0u32; N];
         let (mut w, mut b) = (vec![0.0f32; d], 0.0f32);
