@@ -12,6 +12,9 @@
 #![allow(missing_docs)] // criterion's macros generate undocumented public functions
 use std::hint::black_box;
 
+#[path = "support/huge.rs"]
+mod huge;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use steepest::kernels::{reference, simd};
 use steepest::{ColMajor, Dataset, RowMajor};
@@ -112,13 +115,13 @@ fn two_pass_cm(cols: &ColMajor<'_>, w: &[f32], b: f32, r: &mut [f32], g: &mut [f
     r.iter().map(|v| v * v).sum()
 }
 
-fn data(n: usize, d: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
-    let x: Vec<f32> = (0..n * d)
-        .map(|k| ((k.wrapping_mul(2_654_435_761) >> 7) % 1000) as f32 / 500.0 - 1.0)
-        .collect();
-    let y: Vec<f32> = (0..n)
-        .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
-        .collect();
+/// X and y on huge pages, as numpy's arrays are (see support/huge.rs), and w.
+fn data(n: usize, d: usize) -> (huge::Buf, huge::Buf, Vec<f32>) {
+    let x = huge::Buf::from_iter(
+        n * d,
+        (0..n * d).map(|k| ((k.wrapping_mul(2_654_435_761) >> 7) % 1000) as f32 / 500.0 - 1.0),
+    );
+    let y = huge::Buf::from_iter(n, (0..n).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0));
     let w: Vec<f32> = (0..d)
         .map(|j| ((j * 31) % 17) as f32 / 17.0 - 0.5)
         .collect();
@@ -132,7 +135,7 @@ fn bench(c: &mut Criterion) {
             let (x, y, w) = data(n, d);
             // Column-major copy with a padded stride (n rounded up to 16, plus 16).
             let ld = n.div_ceil(16) * 16 + 16;
-            let mut xc = vec![0.0f32; d * ld];
+            let mut xc = huge::Buf::new(d * ld);
             for i in 0..n {
                 for j in 0..d {
                     xc[j * ld + i] = x[i * d + j];
