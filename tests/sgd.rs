@@ -691,6 +691,22 @@ fn epoch_fast_path_equals_steps() {
     }
 }
 
+/// Asserts that an epoch left `order` and its generator `rng` as `permutation` leaves them
+/// from a generator seeded with `seed`; returns that permutation.
+fn assert_drew_permutation(
+    order: &[u32],
+    rng: &Xoshiro128PlusPlus,
+    seed: u64,
+    ctx: &str,
+) -> Vec<u32> {
+    let mut twin = Xoshiro128PlusPlus::seed_from_u64(seed);
+    let mut want = vec![0u32; order.len()];
+    permutation(&mut want, &mut twin).unwrap();
+    assert_eq!(order, want, "{ctx}");
+    assert_eq!(*rng, twin, "{ctx}");
+    want
+}
+
 /// The fast loop draws the order of rows of 8 to 23 features while it visits them: the
 /// order it visits, the one it leaves in the buffer and the generator's state afterwards are
 /// those of `permutation`, for every `n` around the distance it draws ahead, and the model's
@@ -711,11 +727,7 @@ fn epoch_draws_the_order_of_permutation() {
             let report = sgd
                 .epoch(&data, &mut w1, &mut b1, &mut order, &mut rng)
                 .unwrap();
-            let mut twin = Xoshiro128PlusPlus::seed_from_u64(seed);
-            let mut want_order = vec![0u32; n];
-            permutation(&mut want_order, &mut twin).unwrap();
-            assert_eq!(order, want_order, "d={d} n={n}");
-            assert_eq!(rng, twin, "d={d} n={n}");
+            let want_order = assert_drew_permutation(&order, &rng, seed, &format!("d={d} n={n}"));
             let (mut w2, mut b2) = (vec![0.0f32; d], 0.0f32);
             let (loss, _) = steps_in_order((&x, &y, d), &want_order, &mut w2, &mut b2, 0.01);
             assert_eq!(bits(&w1, b1), bits(&w2, b2), "d={d} n={n}");
@@ -761,11 +773,7 @@ fn epoch_fast_path_stops_like_steps() {
                 .unwrap_err();
             // The order is whole and the generator where a full shuffle leaves it, wherever
             // the epoch stopped (the fast loop of 8 to 23 features draws the order as it goes).
-            let mut twin = Xoshiro128PlusPlus::seed_from_u64(3);
-            let mut want_order = vec![0u32; n];
-            permutation(&mut want_order, &mut twin).unwrap();
-            assert_eq!(order, want_order, "d={d} row={row}");
-            assert_eq!(rng, twin, "d={d} row={row}");
+            assert_drew_permutation(&order, &rng, 3, &format!("d={d} row={row}"));
             let (mut w2, mut b2) = (vec![0.1f32; d], 0.2f32);
             let (want, steps) = steps_in_order((&x, &y, d), &order, &mut w2, &mut b2, 0.01);
             assert_eq!(Err(err), want.map(|_| ()), "d={d} row={row}");

@@ -25,7 +25,7 @@ use super::schedule::Schedule;
 use super::update::Sample;
 use crate::error::Error;
 use crate::kernels::lanes::{load, madd, prefetch, smadd, tree8};
-use crate::shuffle::{Drawing, shuffle};
+use crate::shuffle::Drawing;
 
 /// Widest row (in 8-wide chunks, plus a tail of up to 7) kept in registers.
 pub(crate) const MAX_CHUNKS: usize = 8;
@@ -47,7 +47,7 @@ const DRAW_LAG: usize = 8;
 /// loop the shuffle's integer chain overlaps the updates' floating-point one, which helps
 /// while that chain leaves the core idle; for `d < 8` the loop is short and busy, and for wide
 /// rows the order's random lines compete with the rows' own misses.
-const fn draws_in_loop(c: usize) -> bool {
+pub(crate) const fn draws_in_loop(c: usize) -> bool {
     // Measured on x86-64 only; the in-order Cortex-M cores have nothing to overlap.
     cfg!(any(target_arch = "x86", target_arch = "x86_64")) && matches!(c, 1 | 2)
 }
@@ -282,19 +282,21 @@ pub(crate) struct Visited {
     pub(crate) count: usize,
 }
 
-/// One epoch of plain SGD over row-major `x` (`d` features) and `y`, in the order
-/// [`shuffle`](crate::shuffle::shuffle) draws from `rng` for `order` (which holds
-/// `0, 1, …, n−1` on entry and that permutation on return, as after
-/// [`permutation`](crate::shuffle::permutation)); returns the sum of the samples' squared errors
-/// before their updates and how many samples it visited: all of them, unless it met a rate
-/// that is not positive or whose double overflows (`η > f32::MAX/2`), which it leaves, with
-/// the rest of the epoch, to the per-sample path ([`Sgd::step`](super::Sgd::step) computes
-/// the same bits). On an error, `w`, `b` and `steps` hold the state after the last good step
-/// (and `order` and `rng` are still those of the whole shuffle).
+/// One epoch of plain SGD over row-major `x` (`d` features) and `y`. `order` holds the
+/// permutation [`shuffle`](crate::shuffle::shuffle) draws from `rng` on return, as after
+/// [`permutation`](crate::shuffle::permutation); on entry it holds `0, 1, …, n−1` if
+/// [`draws_in_loop`]`(d / 8)` (the loop draws the order ahead of its updates, [`InLoop`]), and
+/// that permutation already otherwise. The caller draws it then, outside this function: a call
+/// in the function that holds the loops would push their pointers to the stack.
 ///
-/// For rows of 8 to 23 features ([`draws_in_loop`]) the shuffle runs ahead of the updates in
-/// the same loop ([`InLoop`]); otherwise it takes a pass of its own first.
+/// Returns the sum of the samples' squared errors before their updates and how many samples
+/// it visited: all of them, unless it met a rate that is not positive or whose double
+/// overflows (`η > f32::MAX/2`), which it leaves, with the rest of the epoch, to the per-sample
+/// path ([`Sgd::step`](super::Sgd::step) computes the same bits). On an error, `w`, `b` and
+/// `steps` hold the state after the last good step (and `order` and `rng` are still those of
+/// the whole shuffle).
 #[allow(clippy::too_many_arguments)] // data (3), order and generator, model (2), schedule, counter
+#[inline(never)]
 pub(crate) fn plain_epoch<S: Schedule, R: Rng + ?Sized>(
     x: &[f32],
     y: &[f32],
@@ -305,34 +307,13 @@ pub(crate) fn plain_epoch<S: Schedule, R: Rng + ?Sized>(
     schedule: &S,
     steps: &mut u64,
 ) -> Result<Visited, Error> {
-    // A call in the function that holds the loops would push their pointers to the stack.
-    if !draws_in_loop(d / 8) {
-        shuffle(order, rng);
-    }
-    loops(x, y, d, (order, rng), w, b, schedule, steps)
-}
-
-/// [`plain_epoch`] after the shuffle, if that was not drawn in the loop.
-#[allow(clippy::too_many_arguments)] // as plain_epoch, which it serves
-#[inline(never)]
-fn loops<S: Schedule, R: Rng + ?Sized>(
-    x: &[f32],
-    y: &[f32],
-    d: usize,
-    (order, rng): (&mut [u32], &mut R),
-    w: &mut [f32],
-    b: &mut f32,
-    schedule: &S,
-    steps: &mut u64,
-) -> Result<Visited, Error> {
+    let order = Cell::from_mut(order).as_slice_of_cells();
     macro_rules! go {
         ($c:literal, $tail:ty) => {
             if draws_in_loop($c) {
-                let order = Cell::from_mut(order).as_slice_of_cells();
                 let drawing = InLoop::new(order, rng);
                 run::<$c, $tail, S, _>(x, y, d, (order, drawing), w, b, schedule, steps)
             } else {
-                let order = Cell::from_mut(order).as_slice_of_cells();
                 run::<$c, $tail, S, _>(x, y, d, (order, Drawn), w, b, schedule, steps)
             }
         };

@@ -179,14 +179,19 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         check_len(What::Order, n, order.len())?;
         self.update.check(d)?;
         check_model(w, *b)?;
-        // Plain SGD over rows runs a loop with the weights in registers that draws the order
-        // as it goes (the same permutation) and computes what `step` computes; it leaves any
-        // samples it does not take to the per-sample loop below.
+        // Plain SGD over rows runs a loop with the weights in registers that computes what
+        // `step` computes, and for some widths draws the order as it goes (the same
+        // permutation; otherwise it is drawn here first); it leaves any samples it does not
+        // take to the per-sample loop below.
         let (mut loss, start) = if let Dataset::RowMajor(v) = data
             && self.update.is_plain()
             && d < 8 * (fast::MAX_CHUNKS + 1)
         {
-            identity(order)?;
+            if fast::draws_in_loop(d / 8) {
+                identity(order)?;
+            } else {
+                permutation(order, rng)?;
+            }
             let done = fast::plain_epoch(
                 v.x(),
                 v.y(),
