@@ -2,6 +2,8 @@
 //! (the rules are elementwise, and the SIMD lanes run the reference's operations in its
 //! order), for the parameters and the optimizer state.
 
+mod common;
+
 use proptest::prelude::*;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro128PlusPlus;
@@ -24,7 +26,7 @@ fn case() -> impl Strategy<Value = Case> {
             -2.0f32..2.0,
             prop::collection::vec(-5.0f32..5.0, d),
             -10.0f32..10.0,
-            1e-4f32..0.5,
+            common::rate(1e-4, 0.5),
             prop::collection::vec(-1.0f32..1.0, d + 1),
             prop::collection::vec(0.0f32..1.0, d + 1),
         )

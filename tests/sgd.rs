@@ -1,6 +1,8 @@
 //! The SGD stepper: the shuffle's stream is pinned, steps match the scalar reference, bad input
 //! leaves everything bit-identical, and the seed's SGD run converges as the seed's did.
 
+mod common;
+
 use proptest::prelude::*;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro128PlusPlus;
@@ -142,7 +144,7 @@ proptest! {
             -1.0f32..1.0,
             -10.0f32..10.0,
         )),
-        lr in 1e-4f32..1e-1,
+        lr in common::rate(1e-4, 1e-1),
     ) {
         let d = x.len();
         let (mut w1, mut b1) = (w.clone(), b);

@@ -98,3 +98,12 @@ pub fn check_against_reference(data: &Dataset<'_>, w: &[f32], b: f32, context: &
     s
 }
 pub mod linalg;
+
+/// A rate uniform on [lo, hi] on a grid of 2^20 steps. proptest 1.12's own float range
+/// strategy trips a debug assertion in its sampler, rarely, when 0 < lo < hi (the sampler's
+/// first interval can reach below `lo` while its step is negative); integers avoid it.
+pub fn rate(lo: f32, hi: f32) -> impl proptest::strategy::Strategy<Value = f32> {
+    const STEPS: u32 = 1 << 20;
+    use proptest::strategy::Strategy;
+    (0..=STEPS).prop_map(move |k| lo + (hi - lo) * (k as f32 / STEPS as f32))
+}
