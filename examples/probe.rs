@@ -71,6 +71,18 @@ fn main() {
             best = best.min(t.elapsed().as_nanos() as f64 / reps as f64 / (n * d) as f64);
         }
         print!("{layout}{d}={best:.3} ");
+        if std::env::var_os("PROBE_REF").is_some() {
+            let fused = best;
+            let mut best = f64::MAX;
+            for _ in 0..7 {
+                let t = Instant::now();
+                black_box(
+                    steepest::kernels::reference::gradient(black_box(&data), &w, 0.5, &mut g).ok(),
+                );
+                best = best.min(t.elapsed().as_nanos() as f64 / (n * d) as f64);
+            }
+            print!("ref{d}={best:.3} (x{:.2}) ", best / fused);
+        }
     }
     println!();
 }
