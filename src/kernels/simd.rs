@@ -8,10 +8,13 @@
 //!   reference's bits. One accumulator per feature, two sets (even and odd vectors) to hide
 //!   latency. For `d ≤ 8` everything stays in registers; for larger column-major `d` a tile
 //!   of 256 samples is swept twice (residuals, then gradient) from cache. Row-major
-//!   samples are gathered into feature vectors.
+//!   samples are gathered into feature vectors (with AVX: `d` = 2 and 4 by half-vector
+//!   loads and an in-lane transpose, other `d` by a transpose of eight loads).
 //! * Row-major, `d ≥ 8`: blocks of eight rows. Each row's dot product runs over its 8-wide
-//!   chunks in one accumulator; the eight accumulators are summed together by one transpose
-//!   (AVX) or lane by lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`.
+//!   chunks in one accumulator, starting from the first chunk's product; the eight
+//!   accumulators are summed together by a tree of pairwise sums (AVX: `vhaddps`) or lane by
+//!   lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. Rows of
+//!   exactly 8, 16, 24 or 32 features are fixed-size arrays, with `w` held in registers.
 //!   The gradient of a tile of rows (at most 16 KiB of `x`) is then `Σₖ rₖ·xₖ`, four 8-wide
 //!   chunks at a time in registers, re-read from L1.
 //!
