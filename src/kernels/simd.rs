@@ -233,10 +233,16 @@ fn cm_small<const D: usize>(
     s: &mut Sums,
 ) {
     let n_vec = data.n() / 8;
-    let cols: [&[[f32; 8]]; D] =
-        array::from_fn(|j| data.column(j).map_or(&[][..], |c| c.as_chunks::<8>().0));
-    let y = data.y().as_chunks::<8>().0;
-    small::<D>(n_vec, |v| cols.map(|c| load_at(c, v)), y, w, b, grad, s);
+    // Every column has n values and y at least n, so each of these slices has exactly n_vec
+    // vectors, which lets the loads in `small` go without bounds checks.
+    let cols = all(array::from_fn(|j| {
+        data.column(j)
+            .and_then(|c| c.as_chunks::<8>().0.get(..n_vec))
+    }));
+    let y = data.y().as_chunks::<8>().0.get(..n_vec);
+    if let (Some(cols), Some(y)) = (cols, y) {
+        small::<D>(n_vec, |v| cols.map(|c| load_at(c, v)), y, w, b, grad, s);
+    }
 }
 
 fn rm_small<const D: usize>(
@@ -511,6 +517,14 @@ fn exact_residual<const C: usize>(
         a
     });
     (hsum8(acc) + b) - y
+}
+
+/// All of them, if none is missing.
+#[inline(always)]
+fn all<T: Copy + Default, const N: usize>(a: [Option<T>; N]) -> Option<[T; N]> {
+    a.iter()
+        .all(Option::is_some)
+        .then(|| a.map(Option::unwrap_or_default))
 }
 
 /// All eight, if none is missing.
