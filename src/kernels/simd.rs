@@ -358,7 +358,21 @@ fn cm_tiles<'a, const T: usize>(
         // The dot products, then the residuals in their place.
         let rt = buf.get_mut(..m).unwrap_or(&mut []);
         rt.fill(f32x8::ZERO);
-        for (col, &wj) in data.columns().zip(w) {
+        // Four columns per pass over the tile: each p still adds its columns in order.
+        let (w4, w_rest) = w.as_chunks::<4>();
+        let mut cols = data.columns();
+        for wq in w4 {
+            let quad = [cols.next(), cols.next(), cols.next(), cols.next()];
+            if let [Some(c0), Some(c1), Some(c2), Some(c3)] = quad {
+                let [w0, w1, w2, w3] = wq.map(f32x8::splat);
+                let xs = tile(c0).iter().zip(tile(c1)).zip(tile(c2)).zip(tile(c3));
+                for (pv, (((x0, x1), x2), x3)) in rt.iter_mut().zip(xs) {
+                    let p = madd(load(x1), w1, madd(load(x0), w0, *pv));
+                    *pv = madd(load(x3), w3, madd(load(x2), w2, p));
+                }
+            }
+        }
+        for (col, &wj) in cols.zip(w_rest) {
             let wv = f32x8::splat(wj);
             for (pv, xv) in rt.iter_mut().zip(tile(col)) {
                 *pv = madd(load(xv), wv, *pv);
