@@ -398,23 +398,54 @@ fn cm_tiles<'a, const T: usize>(
             s.bias += widen_sum(b0 + b1);
         }
         let rt: &[f32x8] = rt;
-        for (col, g) in data.columns().zip(grad.iter_mut()) {
-            for (rb, xb) in rt.chunks(CM_FOLD_VECS).zip(tile(col).chunks(CM_FOLD_VECS)) {
-                let (mut g0, mut g1) = (f32x8::ZERO, f32x8::ZERO);
-                for (rp, xp) in rb.chunks(2).zip(xb.chunks(2)) {
-                    match (rp, xp) {
-                        ([r0, r1], [x0, x1]) => {
-                            g0 = madd(*r0, load(x0), g0);
-                            g1 = madd(*r1, load(x1), g1);
+        // Four columns per pass over the residuals, each with its own two accumulators.
+        let (g4, g_rest) = grad.as_chunks_mut::<4>();
+        let mut cols = data.columns();
+        for gq in g4 {
+            if let [Some(c0), Some(c1), Some(c2), Some(c3)] =
+                [cols.next(), cols.next(), cols.next(), cols.next()]
+            {
+                let ts = [tile(c0), tile(c1), tile(c2), tile(c3)];
+                for (k, rb) in rt.chunks(CM_FOLD_VECS).enumerate() {
+                    let lo = k * CM_FOLD_VECS;
+                    let xb = ts.map(|t| t.get(lo..lo + rb.len()).unwrap_or(&[]));
+                    let mut acc = [[f32x8::ZERO; 2]; 4];
+                    let [x0, x1, x2, x3] = xb.map(|x| x.chunks(2));
+                    for ((((rp, p0), p1), p2), p3) in rb.chunks(2).zip(x0).zip(x1).zip(x2).zip(x3) {
+                        for (a, xp) in acc.iter_mut().zip([p0, p1, p2, p3]) {
+                            grad_pair(a, rp, xp);
                         }
-                        ([r0, ..], [x0, ..]) => g0 = madd(*r0, load(x0), g0),
-                        _ => {}
+                    }
+                    for (g, [a0, a1]) in gq.iter_mut().zip(acc) {
+                        *g += widen_sum(a0 + a1);
                     }
                 }
-                *g += widen_sum(g0 + g1);
+            }
+        }
+        for (col, g) in cols.zip(g_rest) {
+            for (rb, xb) in rt.chunks(CM_FOLD_VECS).zip(tile(col).chunks(CM_FOLD_VECS)) {
+                let mut a = [f32x8::ZERO; 2];
+                for (rp, xp) in rb.chunks(2).zip(xb.chunks(2)) {
+                    grad_pair(&mut a, rp, xp);
+                }
+                *g += widen_sum(a[0] + a[1]);
             }
         }
         v0 += m;
+    }
+}
+
+/// `a[0] += r₀·x₀`, `a[1] += r₁·x₁` for a pair of vectors (or `a[0]` alone for the last,
+/// odd one): even and odd vectors in separate accumulators.
+#[inline(always)]
+fn grad_pair(a: &mut [f32x8; 2], r: &[f32x8], x: &[[f32; 8]]) {
+    match (r, x) {
+        ([r0, r1], [x0, x1]) => {
+            a[0] = madd(*r0, load(x0), a[0]);
+            a[1] = madd(*r1, load(x1), a[1]);
+        }
+        ([r0, ..], [x0, ..]) => a[0] = madd(*r0, load(x0), a[0]),
+        _ => {}
     }
 }
 
