@@ -1,5 +1,9 @@
 #![allow(missing_docs)]
-//! Development probe (not documented API): min-of-many timing of the fused kernel per shape.
+//! Development probe (not documented API): min-of-many timing of the fused kernel per shape
+//! (`PROBE_BYTES` of X, default 32 KiB; `PROBE_READ=1` adds a plain read of X and y,
+//! `PROBE_REF=1` the scalar reference and its ratio).
+#[path = "../benches/support/huge.rs"]
+mod huge;
 use std::hint::black_box;
 use std::time::Instant;
 use steepest::{ColMajor, Dataset, RowMajor, kernels::simd};
@@ -30,8 +34,9 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(32768);
         let n = bytes / 4 / d;
-        let x: Vec<f32> = (0..n * d).map(|k| (k % 97) as f32 / 50.0 - 1.0).collect();
-        let y: Vec<f32> = (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0).collect();
+        // On huge pages as the benches' data (STEEPEST_BENCH_PAGES=4k: plain pages).
+        let x = huge::Buf::from_iter(n * d, (0..n * d).map(|k| (k % 97) as f32 / 50.0 - 1.0));
+        let y = huge::Buf::from_iter(n, (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0));
         let w = vec![0.3f32; d];
         let data: Dataset = if layout == "cm" {
             ColMajor::new(&x, &y, n, d, n + 16 - n % 16)
