@@ -196,6 +196,13 @@ pub(crate) fn columns_of_2(pairs: &[[f32; 4]; 4]) -> [f32x8; 2] {
     }
 }
 
+/// Whether [`prefetch`] does anything on this target (callers skip the address arithmetic
+/// where it does not).
+pub(crate) const PREFETCHES: bool = cfg!(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "sse"
+));
+
 /// Asks the cache for the line holding `v` without waiting for it (x86's `prefetcht0`, through
 /// `safe_arch`'s safe wrapper); a no-op elsewhere. It changes no value, only timing.
 #[inline(always)]

@@ -36,8 +36,8 @@ use core::array;
 use wide::f32x8;
 
 use super::lanes::{
-    columns_of_2, columns_of_4, columns8, hsum8, load, load_at, madd, prefetch, smadd, tree8,
-    widen_add, widen_sum,
+    PREFETCHES, columns_of_2, columns_of_4, columns8, hsum8, load, load_at, madd, prefetch, smadd,
+    tree8, widen_add, widen_sum,
 };
 use super::{Sums, check_params, finish};
 use crate::data::{ColMajor, Dataset, RowMajor};
@@ -276,18 +276,13 @@ fn rm_small<const D: usize>(
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
-    if cfg!(all(
-        any(target_arch = "x86", target_arch = "x86_64"),
-        target_feature = "sse"
-    )) && x.len() >= SMALL_PREFETCH_MIN_VALUES
-    {
+    if PREFETCHES && x.len() >= SMALL_PREFETCH_MIN_VALUES {
         // Data beyond the caches: every other vector (one cache line of y, D of x), fetch
         // the lines SMALL_PREFETCH_AHEAD values of x ahead, and the matching line of y.
-        let yf = data.y();
         let load = |v: usize| {
             if v.is_multiple_of(2) {
                 prefetch_lines(x, 8 * D * v + SMALL_PREFETCH_AHEAD, 16 * D);
-                prefetch_lines(yf, 8 * v + SMALL_PREFETCH_AHEAD / D, 16);
+                prefetch_lines(data.y(), 8 * v + SMALL_PREFETCH_AHEAD / D, 16);
             }
             gather::<D>(x, 8 * D * v)
         };
@@ -529,7 +524,7 @@ fn rm_wide_c<const C: usize>(
         } else {
             let groups = xt.chunks_exact((8 * d).max(1)).zip(yg);
             for (k, ((xg, yg), rg)) in groups.zip(rg).enumerate() {
-                if d >= PREFETCH_MIN_D {
+                if PREFETCHES && d >= PREFETCH_MIN_D {
                     let ahead = (ti * t + 8 * (k + PREFETCH_GROUPS)).saturating_mul(d);
                     prefetch_lines(xs, ahead, 8 * d);
                 }
