@@ -1,7 +1,15 @@
 #![allow(missing_docs)]
 //! Development probe (not documented API): min-of-many timing of the fused kernel per shape
-//! (`PROBE_BYTES` of X, default 32 KiB; `PROBE_READ=1` adds a plain read of X and y,
+//! (`PROBE_BYTES` of X, default 32 KiB; `PROBE_READ=1` adds the benches' plain read of X and y,
 //! `PROBE_REF=1` the scalar reference and its ratio).
+//!
+//! `PROBE_PAIRS=N` instead times the fused kernel and one other side back to back, N rounds
+//! in alternating order, and prints the median (and range) of the per-round ratios: the other
+//! side is the benches' read (default), `PROBE_OTHER=lockstep` (a read that takes each eight
+//! samples' values of every column and y side by side, as one pass must), `PROBE_OTHER=tiled`
+//! (column-major: each column's run of `PROBE_TILE` vectors in turn) or `PROBE_OTHER=ref`
+//! (the scalar reference). This machine slows down by up to 2× for seconds at a time; a
+//! ratio of neighbouring timings is unmoved by that, a ratio of two minima is not.
 #[path = "../benches/support/huge.rs"]
 mod huge;
 use std::hint::black_box;
@@ -36,58 +44,213 @@ fn main() {
         let n = bytes / 4 / d;
         // On huge pages as the benches' data (STEEPEST_BENCH_PAGES=4k: plain pages).
         let x = huge::Buf::from_iter(n * d, (0..n * d).map(|k| (k % 97) as f32 / 50.0 - 1.0));
-        let y = huge::Buf::from_iter(n, (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0));
+        let y_buf = huge::Buf::from_iter(n, (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0));
+        let y = &y_buf[..];
         let w = vec![0.3f32; d];
         let data: Dataset = if layout == "cm" {
-            ColMajor::new(&x, &y, n, d, n + 16 - n % 16)
+            ColMajor::new(&x, y, n, d, n + 16 - n % 16)
                 .ok()
-                .or(ColMajor::new(&x, &y, n, d, n).ok())
+                .or(ColMajor::new(&x, y, n, d, n).ok())
                 .unwrap()
                 .into()
         } else {
-            RowMajor::new(&x, &y, n, d).unwrap().into()
+            RowMajor::new(&x, y, n, d).unwrap().into()
         };
         let mut g = vec![0.0; d];
-        if std::env::var_os("PROBE_READ").is_some() {
-            let mut best = f64::MAX;
-            for _ in 0..7 {
-                let t = Instant::now();
-                let s: f32 = black_box(&x)
-                    .chunks_exact(8)
-                    .fold(wide::f32x8::ZERO, |a, c| {
-                        a + wide::f32x8::new(c.try_into().unwrap())
-                    })
-                    .to_array()
-                    .iter()
-                    .sum::<f32>()
-                    + black_box(&y).iter().sum::<f32>();
-                black_box(s);
-                best = best.min(t.elapsed().as_nanos() as f64 / (n * d) as f64);
-            }
-            print!("read{d}={best:.3} ");
-        }
         let reps = (6_000_000 / (n * d)).max(1);
-        let mut best = f64::MAX;
-        for _ in 0..(if n * d > 1 << 24 { 7 } else { 60 }) {
+        // One timing: ns per value of X, over `reps` calls of `f`.
+        let time = |f: &mut dyn FnMut()| {
             let t = Instant::now();
             for _ in 0..reps {
-                black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g).ok());
+                f();
             }
-            best = best.min(t.elapsed().as_nanos() as f64 / reps as f64 / (n * d) as f64);
+            t.elapsed().as_nanos() as f64 / reps as f64 / (n * d) as f64
+        };
+        let mut fused = || black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g).ok());
+        let mut g_ref = vec![0.0; d];
+        let mut reference = || {
+            black_box(
+                steepest::kernels::reference::gradient(black_box(&data), &w, 0.5, &mut g_ref).ok(),
+            )
+        };
+        let read = || black_box(read_xy(black_box(&x), black_box(y)));
+        if let Some(pairs) = std::env::var("PROBE_PAIRS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            // Paired rounds: the fused kernel and the other side (the read, or with PROBE_REF
+            // the reference) timed back to back, their ratio per round; the median of the
+            // ratios does not move when the machine slows down for a while.
+            let lockstep = || black_box(read_lockstep(&data));
+            let other: &mut dyn FnMut() = match std::env::var("PROBE_OTHER").as_deref() {
+                Ok("ref") => &mut || {
+                    reference();
+                },
+                Ok("lockstep") => &mut || {
+                    lockstep();
+                },
+                Ok("tiled") => &mut || {
+                    black_box(read_tiled(&data));
+                },
+                _ => &mut || {
+                    read();
+                },
+            };
+            let mut rounds: Vec<(f64, f64)> = (0..pairs)
+                .map(|k| {
+                    let mut f = || {
+                        fused();
+                    };
+                    if k % 2 == 0 {
+                        let a = time(&mut f);
+                        (a, time(other))
+                    } else {
+                        let o = time(other);
+                        (time(&mut f), o)
+                    }
+                })
+                .collect();
+            rounds.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
+            let ratios: Vec<f64> = rounds.iter().map(|(a, o)| a / o).collect();
+            let mid = rounds[rounds.len() / 2];
+            print!(
+                "{layout}{d}: fused/other median {:.3} [{:.3}..{:.3}] ({:.3}/{:.3} ns) ",
+                ratios[ratios.len() / 2],
+                ratios[0],
+                ratios[ratios.len() - 1],
+                mid.0,
+                mid.1
+            );
+            continue;
         }
+        if std::env::var_os("PROBE_READ").is_some() {
+            let best = (0..7)
+                .map(|_| {
+                    time(&mut || {
+                        read();
+                    })
+                })
+                .fold(f64::MAX, f64::min);
+            print!("read{d}={best:.3} ");
+        }
+        let runs = if n * d > 1 << 24 { 7 } else { 60 };
+        let best = (0..runs)
+            .map(|_| {
+                time(&mut || {
+                    fused();
+                })
+            })
+            .fold(f64::MAX, f64::min);
         print!("{layout}{d}={best:.3} ");
         if std::env::var_os("PROBE_REF").is_some() {
             let fused = best;
-            let mut best = f64::MAX;
-            for _ in 0..7 {
-                let t = Instant::now();
-                black_box(
-                    steepest::kernels::reference::gradient(black_box(&data), &w, 0.5, &mut g).ok(),
-                );
-                best = best.min(t.elapsed().as_nanos() as f64 / (n * d) as f64);
-            }
+            let best = (0..7)
+                .map(|_| {
+                    time(&mut || {
+                        reference();
+                    })
+                })
+                .fold(f64::MAX, f64::min);
             print!("ref{d}={best:.3} (x{:.2}) ", best / fused);
         }
     }
     println!();
+}
+
+/// The benches' plain read of X and y (`benches/kernels.rs`): four f32x8 accumulators.
+fn read_xy(x: &[f32], y: &[f32]) -> f32 {
+    let mut acc = [wide::f32x8::ZERO; 4];
+    let mut tail = 0.0f32;
+    for s in [x, y] {
+        let (quads, rest) = s.as_chunks::<32>();
+        for q in quads {
+            for (a, v) in acc.iter_mut().zip(q.as_chunks::<8>().0) {
+                *a += wide::f32x8::new(*v);
+            }
+        }
+        tail += rest.iter().sum::<f32>();
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add() + tail
+}
+
+/// A plain read of the data in the order one pass must take it: for each eight samples,
+/// their values of X (every column, column-major) and of y side by side. Four independent
+/// accumulators, no indexing in the loop: bound by memory, not by adds.
+fn read_lockstep(data: &Dataset) -> f32 {
+    use wide::f32x8;
+    let (mut a0, mut a1, mut a2, mut a3) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
+    match data {
+        Dataset::RowMajor(v) => {
+            let d = v.d();
+            let groups = v.x().chunks_exact(8 * d).zip(v.y().as_chunks::<8>().0);
+            for (k, (xg, yg)) in groups.enumerate() {
+                let (pairs, rest) = xg.as_chunks::<16>();
+                for p in pairs {
+                    let (c, _) = p.as_chunks::<8>();
+                    a0 += f32x8::new(c[0]);
+                    a1 += f32x8::new(c[1]);
+                }
+                // Even and odd groups in separate accumulators (d = 1 is all rest and y).
+                let yv = f32x8::new(*yg);
+                let r = rest
+                    .as_chunks::<8>()
+                    .0
+                    .iter()
+                    .fold(yv, |a, c| a + f32x8::new(*c));
+                if k % 2 == 0 {
+                    a2 += r;
+                } else {
+                    a3 += r;
+                }
+            }
+        }
+        Dataset::ColMajor(v) => {
+            let cols: Vec<&[[f32; 8]]> = v.columns().map(|c| c.as_chunks::<8>().0).collect();
+            let (quads, rest) = cols.as_chunks::<4>();
+            for (i, yv) in v.y().as_chunks::<8>().0.iter().enumerate() {
+                for q in quads {
+                    a0 += f32x8::new(q[0][i]) + f32x8::new(q[1][i]);
+                    a1 += f32x8::new(q[2][i]) + f32x8::new(q[3][i]);
+                }
+                for c in rest {
+                    a2 += f32x8::new(c[i]);
+                }
+                a3 += f32x8::new(*yv);
+            }
+        }
+    }
+    ((a0 + a1) + (a2 + a3)).reduce_add()
+}
+
+/// Column-major only: a plain read tile by tile, each column's run of `PROBE_TILE` vectors
+/// (default 256) in turn, then y's.
+fn read_tiled(data: &Dataset) -> f32 {
+    use wide::f32x8;
+    let t: usize = std::env::var("PROBE_TILE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let mut acc = [f32x8::ZERO; 4];
+    let Dataset::ColMajor(v) = data else {
+        return 0.0;
+    };
+    let n_vec = v.n() / 8;
+    let mut streams: Vec<&[[f32; 8]]> = v
+        .columns()
+        .map(|c| &c.as_chunks::<8>().0[..n_vec])
+        .collect();
+    streams.push(&v.y().as_chunks::<8>().0[..n_vec]);
+    let mut v0 = 0;
+    while v0 < n_vec {
+        let end = n_vec.min(v0 + t);
+        for s in &streams {
+            for q in s[v0..end].as_chunks::<4>().0 {
+                for (a, c) in acc.iter_mut().zip(q) {
+                    *a += f32x8::new(*c);
+                }
+            }
+        }
+        v0 = end;
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add()
 }
