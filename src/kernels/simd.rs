@@ -68,10 +68,13 @@ const RM_TILE_VALUES: usize = 4096;
 /// slower at d = 128 and 256; at d = 64 and in cache the prefetches only cost time.
 const PREFETCH_MIN_D: usize = 128;
 const PREFETCH_GROUPS: usize = 2;
-/// Row-major `d < 8` with at least this many values of `x` (4 MiB, beyond L2) fetches the
-/// data [`SMALL_PREFETCH_AHEAD`] values ahead by software: 512 MiB, criterion, fused ÷ read
-/// d = 1 1.48–1.55 → 1.18–1.19 and d = 4 1.32–1.41 → 1.01–1.12; in cache the prefetches
-/// only cost time (d = 1 0.15 → 0.30 ns per value), hence the threshold.
+/// Row-major `d < 8` (and column-major `d = 1`, the same layout) with at least this many
+/// values of `x` (4 MiB, beyond L2) fetches the data [`SMALL_PREFETCH_AHEAD`] values ahead
+/// by software: 512 MiB, criterion, fused ÷ read d = 1 1.48–1.55 → 1.18–1.19 and d = 4
+/// 1.32–1.41 → 1.01–1.12; with d = 1 loaded as a column and its prefetch addressed by
+/// vector (two checks instead of a sliced range per line), d = 1 0.95–1.0 in paired rounds
+/// (`examples/probe.rs`). In cache the prefetches only cost time (d = 1 0.15 → 0.30 ns per
+/// value), hence the threshold.
 const SMALL_PREFETCH_MIN_VALUES: usize = 1 << 20;
 const SMALL_PREFETCH_AHEAD: usize = 1024;
 
@@ -256,12 +259,56 @@ fn cm_small<const D: usize>(
     let n_vec = data.n() / 8;
     // Every column has n values and y at least n, so each of these slices has exactly n_vec
     // vectors, which lets the loads in `small` go without bounds checks.
-    let cols = all(array::from_fn(|j| {
+    let cols = all::<_, D>(array::from_fn(|j| {
         data.column(j)
             .and_then(|c| c.as_chunks::<8>().0.get(..n_vec))
     }));
     let y = data.y().as_chunks::<8>().0.get(..n_vec);
     if let (Some(cols), Some(y)) = (cols, y) {
+        // One column is row-major d = 1's layout: the same prefetch. With more columns it
+        // did not help (ARCHITECTURE.md, "Measured and rejected").
+        let far = PREFETCHES && D == 1 && 8 * n_vec >= SMALL_PREFETCH_MIN_VALUES;
+        columns_small(
+            cols,
+            y,
+            far.then_some(SMALL_PREFETCH_AHEAD / 8),
+            w,
+            b,
+            grad,
+            s,
+        );
+    }
+}
+
+/// [`small`] over `D` columns of exactly as many vectors as `y`; with `ahead`, every other
+/// vector asks for the line `ahead` vectors on in each column and in `y`.
+#[inline(always)]
+fn columns_small<const D: usize>(
+    cols: [&[[f32; 8]]; D],
+    y: &[[f32; 8]],
+    ahead: Option<usize>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let n_vec = y.len();
+    if let Some(ahead) = ahead {
+        let load = |v: usize| {
+            if v.is_multiple_of(2) {
+                for c in cols {
+                    if let Some(l) = c.get(v + ahead) {
+                        prefetch(l);
+                    }
+                }
+                if let Some(l) = y.get(v + ahead) {
+                    prefetch(l);
+                }
+            }
+            cols.map(|c| load_at(c, v))
+        };
+        small::<D>(n_vec, load, y, w, b, grad, s);
+    } else {
         small::<D>(n_vec, |v| cols.map(|c| load_at(c, v)), y, w, b, grad, s);
     }
 }
@@ -276,13 +323,26 @@ fn rm_small<const D: usize>(
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
-    if PREFETCHES && x.len() >= SMALL_PREFETCH_MIN_VALUES {
+    let far = PREFETCHES && x.len() >= SMALL_PREFETCH_MIN_VALUES;
+    if D == 1 {
+        // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
+        if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
+            let ahead = far.then_some(SMALL_PREFETCH_AHEAD / 8);
+            columns_small::<1>([xc], yc, ahead, w, b, grad, s);
+        }
+    } else if far {
         // Data beyond the caches: every other vector (one cache line of y, D of x), fetch
         // the lines SMALL_PREFETCH_AHEAD values of x ahead, and the matching line of y.
+        let lines = x.as_chunks::<16>().0;
         let load = |v: usize| {
             if v.is_multiple_of(2) {
-                prefetch_lines(x, 8 * D * v + SMALL_PREFETCH_AHEAD, 16 * D);
-                prefetch_lines(data.y(), 8 * v + SMALL_PREFETCH_AHEAD / D, 16);
+                let first = D * v / 2 + SMALL_PREFETCH_AHEAD / 16;
+                for l in lines.iter().skip(first).take(D) {
+                    prefetch(l);
+                }
+                if let Some(l) = y.get(v + SMALL_PREFETCH_AHEAD / (8 * D)) {
+                    prefetch(l);
+                }
             }
             gather::<D>(x, 8 * D * v)
         };
@@ -296,20 +356,14 @@ fn rm_small<const D: usize>(
     }
 }
 
-/// The `D` feature vectors of the eight consecutive rows starting at `x[base]`.
+/// The `D` feature vectors of the eight consecutive rows starting at `x[base]` (`D ≥ 2`:
+/// one feature is loaded as a column).
 ///
 /// With AVX, eight overlapping 8-value loads (one per row start) are transposed, which
 /// reads up to `8 − D` values past the group; where `x` ends sooner (the last group), and
 /// without AVX, the values are gathered one by one. Both give the same vectors.
 #[inline(always)]
 fn gather<const D: usize>(x: &[f32], base: usize) -> [f32x8; D] {
-    if D == 1 {
-        let v = x
-            .get(base..base + 8)
-            .and_then(|c| c.try_into().ok())
-            .map_or(f32x8::ZERO, load);
-        return [v; D];
-    }
     if D == 4
         && let Some(rows) = x.get(base..base + 32).map(|g| g.as_chunks::<4>().0)
         && let Ok(rows) = <&[[f32; 4]; 8]>::try_from(rows)
