@@ -43,16 +43,20 @@ fn main() {
             .unwrap_or(32768);
         let n = bytes / 4 / d;
         // On huge pages as the benches' data (STEEPEST_BENCH_PAGES=4k: plain pages).
-        let x = huge::Buf::from_iter(n * d, (0..n * d).map(|k| (k % 97) as f32 / 50.0 - 1.0));
+        // Column-major columns padded as the benches' (n rounded up to 16, plus 16): a
+        // power-of-two stride would alias cache sets.
+        let ld = if layout == "cm" { n + 16 - n % 16 } else { n };
+        let len = if layout == "cm" {
+            (d - 1) * ld + n
+        } else {
+            n * d
+        };
+        let x = huge::Buf::from_iter(len, (0..len).map(|k| (k % 97) as f32 / 50.0 - 1.0));
         let y_buf = huge::Buf::from_iter(n, (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0));
         let y = &y_buf[..];
         let w = vec![0.3f32; d];
         let data: Dataset = if layout == "cm" {
-            ColMajor::new(&x, y, n, d, n + 16 - n % 16)
-                .ok()
-                .or(ColMajor::new(&x, y, n, d, n).ok())
-                .unwrap()
-                .into()
+            ColMajor::new(&x, y, n, d, ld).unwrap().into()
         } else {
             RowMajor::new(&x, y, n, d).unwrap().into()
         };

@@ -218,3 +218,18 @@ pub(crate) fn prefetch<T>(v: &T) {
     )))]
     let _ = v;
 }
+
+/// [`prefetch`] into L2 (`prefetcht1`): for data wanted soon but not before what L1 holds.
+#[inline(always)]
+pub(crate) fn prefetch_l2<T>(v: &T) {
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse"
+    ))]
+    safe_arch::prefetch_t1(v);
+    #[cfg(not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse"
+    )))]
+    let _ = v;
+}

@@ -16,7 +16,8 @@
 //!   lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. Rows of
 //!   exactly 8, 16, 24 or 32 features are fixed-size arrays, with `w` held in registers.
 //!   The gradient of a tile of rows (at most 16 KiB of `x`) is then `Σₖ rₖ·xₖ`, four 8-wide
-//!   chunks at a time in registers, re-read from L1.
+//!   chunks at a time in registers, re-read from L1. Beyond 4 MiB of `x`, both sweeps ask
+//!   for the next tile by software prefetch, spread in proportion to their work.
 //!
 //! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
 //! tails (`d mod 8`) are real values moved into lanes (each row's last eight values,
@@ -36,8 +37,8 @@ use core::array;
 use wide::f32x8;
 
 use super::lanes::{
-    PREFETCHES, columns_of_2, columns_of_4, columns8, hsum8, load, load_at, madd, prefetch, smadd,
-    tree8, widen_add, widen_sum,
+    PREFETCHES, columns_of_2, columns_of_4, columns8, hsum8, load, load_at, madd, prefetch,
+    prefetch_l2, smadd, tree8, widen_add, widen_sum,
 };
 use super::{Sums, check_params, finish};
 use crate::data::{ColMajor, Dataset, RowMajor};
@@ -63,19 +64,22 @@ const _: () = assert!(CM_TILE_VECS.is_multiple_of(CM_FOLD_VECS) && CM_FOLD_VECS.
 const RM_TILE_MAX: usize = 256;
 /// Values of `x` in one tile of the wide row-major kernel (16 KiB: half of a typical L1d).
 const RM_TILE_VALUES: usize = 4096;
-/// Rows at least this wide (512 B) have the group of eight rows [`PREFETCH_GROUPS`] ahead
-/// fetched by software: from DRAM the hardware prefetcher alone left the kernel 10–20 %
-/// slower at d = 128 and 256; at d = 64 and in cache the prefetches only cost time.
-const PREFETCH_MIN_D: usize = 128;
-const PREFETCH_GROUPS: usize = 2;
-/// Row-major `d < 8` (and column-major `d = 1`, the same layout) with at least this many
-/// values of `x` (4 MiB, beyond L2) fetches the data [`SMALL_PREFETCH_AHEAD`] values ahead
-/// by software: 512 MiB, criterion, fused ÷ read d = 1 1.48–1.55 → 1.18–1.19 and d = 4
-/// 1.32–1.41 → 1.01–1.12; with d = 1 loaded as a column and its prefetch addressed by
-/// vector (two checks instead of a sliced range per line), d = 1 0.95–1.0 in paired rounds
-/// (`examples/probe.rs`). In cache the prefetches only cost time (d = 1 0.15 → 0.30 ns per
-/// value), hence the threshold.
-const SMALL_PREFETCH_MIN_VALUES: usize = 1 << 20;
+/// Data with at least this many values of `x` (4 MiB, beyond L2) are fetched ahead by
+/// software; in cache the prefetches only cost time (row-major d = 1 0.15 → 0.30 ns per
+/// value). Without them this machine hides little of a loop's arithmetic behind its reads
+/// (`examples/overlap.rs`, BENCHMARKS.md).
+///
+/// * Row-major `d < 8` (and column-major `d = 1`, the same layout) asks for the data
+///   [`SMALL_PREFETCH_AHEAD`] values of `x` ahead. 512 MiB, criterion, fused ÷ read d = 1
+///   1.48–1.55 → 1.18–1.19 and d = 4 1.32–1.41 → 1.01–1.12; with d = 1 loaded as a column
+///   and the prefetch addressed by vector (two checks instead of a sliced range per line),
+///   d = 1 0.95–1.0 in paired rounds (`examples/probe.rs`).
+/// * The wide row-major kernel asks for the next tile into L2 at an even rate over both
+///   sweeps of the current one (paired rounds, native, 512 MiB, fused ÷ read: d = 8
+///   1.34–1.59 → 1.09–1.13, d = 16 1.28–1.30 → 1.22–1.24, d = 64 1.34–1.80 → 1.21–1.34,
+///   d = 256 1.67–1.86 → 1.29–1.44; default build d = 16/64 1.56–1.68 → 1.11–1.23). Asking
+///   only during the second sweep, or a fixed distance ahead in the first, did not help.
+const FAR_VALUES: usize = 1 << 20;
 const SMALL_PREFETCH_AHEAD: usize = 1024;
 
 /// The longest chain of f32 additions into one accumulator in any kernel here, counting the
@@ -267,7 +271,7 @@ fn cm_small<const D: usize>(
     if let (Some(cols), Some(y)) = (cols, y) {
         // One column is row-major d = 1's layout: the same prefetch. With more columns it
         // did not help (ARCHITECTURE.md, "Measured and rejected").
-        let far = PREFETCHES && D == 1 && 8 * n_vec >= SMALL_PREFETCH_MIN_VALUES;
+        let far = PREFETCHES && D == 1 && 8 * n_vec >= FAR_VALUES;
         columns_small(
             cols,
             y,
@@ -323,7 +327,7 @@ fn rm_small<const D: usize>(
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
-    let far = PREFETCHES && x.len() >= SMALL_PREFETCH_MIN_VALUES;
+    let far = PREFETCHES && x.len() >= FAR_VALUES;
     if D == 1 {
         // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
         if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
@@ -561,6 +565,7 @@ fn rm_wide_c<const C: usize>(
         .flatten()
         .map(|wc| wc.map(|c| load(&c)));
     let mut r_buf = [0.0f32; RM_TILE_MAX];
+    let far = PREFETCHES && xs.len() >= FAR_VALUES;
     for (ti, (xt, yt)) in xs
         .chunks((t * d).max(1))
         .zip(ys.chunks(t.max(1)))
@@ -568,19 +573,35 @@ fn rm_wide_c<const C: usize>(
     {
         let yg = yt.as_chunks::<8>().0;
         let rg = r_buf.as_chunks_mut::<8>().0;
+        // The next tile, asked for into L2 at an even rate over both sweeps: its first half
+        // during the residuals, its second during the gradient.
+        let next = if far {
+            let rest = xs.get((ti + 1) * t * d..).unwrap_or(&[]);
+            rest.get(..t * d).unwrap_or(rest)
+        } else {
+            &[]
+        };
+        // Sweep 1 does about d + 7 chunk operations per row pair to sweep 2's d (the
+        // horizontal sums), so it takes that share of the lines.
+        let lines1 = next.len().div_ceil(16) * (d + 7) / (2 * d + 7);
+        let (next1, next2) = next.split_at((16 * lines1).min(next.len()));
+        let groups_n = (yt.len() / 8).max(1);
+        let mut pf1 = next1.chunks((next1.len().div_ceil(groups_n).div_ceil(16) * 16).max(16));
         // Gradient of the d mod 8 tail features, lanes = rows, accumulated as the rows pass.
         let mut tail = [f32x8::ZERO; 7];
         if let Some(wv) = &w_exact {
             let groups = xt.as_chunks::<8>().0.as_chunks::<C>().0.as_chunks::<8>().0;
             for ((xg, yg), rg) in groups.iter().zip(yg).zip(rg) {
+                if let Some(c) = pf1.next() {
+                    prefetch_l2_lines(c);
+                }
                 *rg = exact_residual::<C>(xg, wv, bv, load(yg)).to_array();
             }
         } else {
             let groups = xt.chunks_exact((8 * d).max(1)).zip(yg);
-            for (k, ((xg, yg), rg)) in groups.zip(rg).enumerate() {
-                if PREFETCHES && d >= PREFETCH_MIN_D {
-                    let ahead = (ti * t + 8 * (k + PREFETCH_GROUPS)).saturating_mul(d);
-                    prefetch_lines(xs, ahead, 8 * d);
+            for ((xg, yg), rg) in groups.zip(rg) {
+                if let Some(c) = pf1.next() {
+                    prefetch_l2_lines(c);
                 }
                 *rg = group_residual(xg, d, wc, wt, bv, load(yg), &mut tail).to_array();
             }
@@ -600,7 +621,7 @@ fn rm_wide_c<const C: usize>(
         s.loss += widen_sum(l0 + l1);
         s.bias += widen_sum(b0 + b1);
         let (gc, gt) = grad.as_chunks_mut::<8>();
-        tile_gradient(xt, d, rt, gc);
+        tile_gradient(xt, d, rt, gc, next2);
         for (g, a) in gt.iter_mut().zip(tail) {
             *g += widen_sum(a);
         }
@@ -684,12 +705,11 @@ fn exact_residual<const C: usize>(
     (hsum8(acc) + b) - y
 }
 
-/// Asks for the cache lines of `x[from..from + len]` (those that exist), one per 64 bytes.
+/// Asks L2 for the lines of `x`, one per 64 bytes.
 #[inline(always)]
-fn prefetch_lines(x: &[f32], from: usize, len: usize) {
-    let end = from.saturating_add(len).min(x.len());
-    for line in x.get(from..end).unwrap_or(&[]).iter().step_by(16) {
-        prefetch(line);
+fn prefetch_l2_lines(x: &[f32]) {
+    for line in x.iter().step_by(16) {
+        prefetch_l2(line);
     }
 }
 
@@ -747,15 +767,20 @@ pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
 /// Adds `Σₖ rₖ·xₖ` over a tile's rows (`rt` holds their residuals, an even count) into the
 /// full 8-wide chunks of the gradient (the tail features are done in [`group_residual`]): blocks of up to four 8-wide chunks whose accumulators stay in registers for the
 /// whole tile, even and odd rows in separate accumulators to hide latency. The tile (at most
-/// 16 KiB) is re-read from L1 once per block.
-fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], gc: &mut [[f64; 8]]) {
+/// 16 KiB) is re-read from L1 once per block. The lines of `next` (part of the next tile, or
+/// empty) are asked into L2 as the row pairs pass.
+fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], gc: &mut [[f64; 8]], next: &[f32]) {
+    // `next` spread evenly over the row pairs of every block.
+    let per_block = next.len().div_ceil(gc.len().div_ceil(4).max(1));
+    let mut next = next.chunks(per_block.max(1));
     for (blk, g) in gc.chunks_mut(4).enumerate() {
         let lo = 4 * blk;
+        let pf = next.next().unwrap_or(&[]);
         match g.len() {
-            4 => chunk_block::<4>(xt, d, lo, rt, g),
-            3 => chunk_block::<3>(xt, d, lo, rt, g),
-            2 => chunk_block::<2>(xt, d, lo, rt, g),
-            _ => chunk_block::<1>(xt, d, lo, rt, g),
+            4 => chunk_block::<4>(xt, d, lo, rt, g, pf),
+            3 => chunk_block::<3>(xt, d, lo, rt, g, pf),
+            2 => chunk_block::<2>(xt, d, lo, rt, g, pf),
+            _ => chunk_block::<1>(xt, d, lo, rt, g, pf),
         }
     }
 }
@@ -770,13 +795,24 @@ fn segment<const K: usize>(row: &[f32], lo: usize) -> Option<&[[f32; 8]; K]> {
 
 /// [`tile_gradient`] for the `K` chunks of features starting at chunk `lo`.
 #[inline(always)]
-fn chunk_block<const K: usize>(xt: &[f32], d: usize, lo: usize, rt: &[f32], g: &mut [[f64; 8]]) {
+fn chunk_block<const K: usize>(
+    xt: &[f32],
+    d: usize,
+    lo: usize,
+    rt: &[f32],
+    g: &mut [[f64; 8]],
+    pf: &[f32],
+) {
     let (mut a0, mut a1) = ([f32x8::ZERO; K], [f32x8::ZERO; K]);
     let rp = rt.as_chunks::<2>().0;
+    let mut pf = pf.chunks((pf.len().div_ceil(rp.len().max(1)).div_ceil(16) * 16).max(16));
     if d == 8 * K {
         // Rows of exactly K chunks: the tile is an array of row pairs, no per-row slicing.
         let pairs = xt.as_chunks::<8>().0.as_chunks::<K>().0.as_chunks::<2>().0;
         for ([xe, xo], &[r0, r1]) in pairs.iter().zip(rp) {
+            if let Some(c) = pf.next() {
+                prefetch_l2_lines(c);
+            }
             let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
             for (a, xv) in a0.iter_mut().zip(xe) {
                 *a = madd(re, load(xv), *a);
@@ -791,6 +827,9 @@ fn chunk_block<const K: usize>(xt: &[f32], d: usize, lo: usize, rt: &[f32], g: &
         return;
     }
     for (pair, &[r0, r1]) in xt.chunks_exact((2 * d).max(1)).zip(rp) {
+        if let Some(c) = pf.next() {
+            prefetch_l2_lines(c);
+        }
         let (xe, xo) = pair.split_at_checked(d).unwrap_or((&[], &[]));
         if let (Some(xe), Some(xo)) = (segment::<K>(xe, lo), segment::<K>(xo, lo)) {
             let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
