@@ -573,8 +573,8 @@ fn rm_wide_c<const C: usize>(
     {
         let yg = yt.as_chunks::<8>().0;
         let rg = r_buf.as_chunks_mut::<8>().0;
-        // The next tile, asked for into L2 at an even rate over both sweeps: its first half
-        // during the residuals, its second during the gradient.
+        // The next tile, asked for into L2 at an even rate over both sweeps: a share of its
+        // lines during the residuals, the rest during the gradient.
         let next = if far {
             let rest = xs.get((ti + 1) * t * d..).unwrap_or(&[]);
             rest.get(..t * d).unwrap_or(rest)
@@ -583,7 +583,7 @@ fn rm_wide_c<const C: usize>(
         };
         // Sweep 1 does about d + 7 chunk operations per row pair to sweep 2's d (the
         // horizontal sums), so it takes that share of the lines.
-        let lines1 = next.len().div_ceil(16) * (d + 7) / (2 * d + 7);
+        let lines1 = next.len().div_ceil(16).saturating_mul(d + 7) / (2 * d + 7);
         let (next1, next2) = next.split_at((16 * lines1).min(next.len()));
         let groups_n = (yt.len() / 8).max(1);
         let mut pf1 = next1.chunks((next1.len().div_ceil(groups_n).div_ceil(16) * 16).max(16));
