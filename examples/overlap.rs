@@ -20,20 +20,15 @@ use std::hint::black_box;
 use std::time::Instant;
 use wide::f32x8;
 
-/// `prefetcht0` (x86) or nothing.
+/// `prefetcht1` (`L2`) or `prefetcht0` (x86), or nothing.
 #[inline(always)]
-fn prefetch<T>(v: &T) {
+fn fetch<const L2: bool, T>(v: &T) {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    safe_arch::prefetch_t0(v);
-    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
-    let _ = v;
-}
-
-/// `prefetcht1` (x86) or nothing.
-#[inline(always)]
-fn prefetch_l2<T>(v: &T) {
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    safe_arch::prefetch_t1(v);
+    if L2 {
+        safe_arch::prefetch_t1(v);
+    } else {
+        safe_arch::prefetch_t0(v);
+    }
     #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
     let _ = v;
 }
@@ -58,10 +53,10 @@ fn stream<const K: usize, const PF: bool>(x: &[[f32; 8]], m: f32x8) -> f32 {
     for (i, q) in x.as_chunks::<4>().0.iter().enumerate() {
         if PF {
             if let Some(p) = x.get(4 * i + 128) {
-                prefetch(p);
+                fetch::<false, _>(p);
             }
             if let Some(p) = x.get(4 * i + 130) {
-                prefetch(p);
+                fetch::<false, _>(p);
             }
         }
         for (a, v) in acc.iter_mut().zip(q) {
@@ -91,10 +86,10 @@ fn tiled<const NEXT: bool>(x: &[[f32; 8]], m: f32x8) -> f32 {
         for (i, q) in tile.as_chunks::<4>().0.iter().enumerate() {
             if NEXT {
                 if let Some(p) = next.get(4 * i) {
-                    prefetch_l2(p);
+                    fetch::<true, _>(p);
                 }
                 if let Some(p) = next.get(4 * i + 2) {
-                    prefetch_l2(p);
+                    fetch::<true, _>(p);
                 }
             }
             for v in q {

@@ -207,26 +207,26 @@ pub(crate) const PREFETCHES: bool = cfg!(all(
 /// `safe_arch`'s safe wrapper); a no-op elsewhere. It changes no value, only timing.
 #[inline(always)]
 pub(crate) fn prefetch<T>(v: &T) {
-    #[cfg(all(
-        any(target_arch = "x86", target_arch = "x86_64"),
-        target_feature = "sse"
-    ))]
-    safe_arch::prefetch_t0(v);
-    #[cfg(not(all(
-        any(target_arch = "x86", target_arch = "x86_64"),
-        target_feature = "sse"
-    )))]
-    let _ = v;
+    fetch::<false, T>(v);
 }
 
 /// [`prefetch`] into L2 (`prefetcht1`): for data wanted soon but not before what L1 holds.
 #[inline(always)]
 pub(crate) fn prefetch_l2<T>(v: &T) {
+    fetch::<true, T>(v);
+}
+
+#[inline(always)]
+fn fetch<const L2: bool, T>(v: &T) {
     #[cfg(all(
         any(target_arch = "x86", target_arch = "x86_64"),
         target_feature = "sse"
     ))]
-    safe_arch::prefetch_t1(v);
+    if L2 {
+        safe_arch::prefetch_t1(v);
+    } else {
+        safe_arch::prefetch_t0(v);
+    }
     #[cfg(not(all(
         any(target_arch = "x86", target_arch = "x86_64"),
         target_feature = "sse"

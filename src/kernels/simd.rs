@@ -582,8 +582,10 @@ fn rm_wide_c<const C: usize>(
             &[]
         };
         // Sweep 1 does about d + 7 chunk operations per row pair to sweep 2's d (the
-        // horizontal sums), so it takes that share of the lines.
-        let lines1 = next.len().div_ceil(16).saturating_mul(d + 7) / (2 * d + 7);
+        // horizontal sums), so it takes that share of the lines: (d + 7)/(2d + 7) =
+        // 1/2 + 7/(4d + 14), written so that no product can overflow.
+        let lines = next.len().div_ceil(16);
+        let lines1 = lines / 2 + lines * 7 / (4 * d + 14);
         let (next1, next2) = next.split_at((16 * lines1).min(next.len()));
         let groups_n = (yt.len() / 8).max(1);
         let mut pf1 = next1.chunks((next1.len().div_ceil(groups_n).div_ceil(16) * 16).max(16));
