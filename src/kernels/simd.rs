@@ -76,8 +76,8 @@ const RM_TILE_VALUES: usize = 4096;
 ///   d = 1 0.95–1.0 in paired rounds (`examples/probe.rs`).
 /// * The wide row-major kernel asks for the next tile into L2 at an even rate over both
 ///   sweeps of the current one (paired rounds, native, 512 MiB, fused ÷ read: d = 8
-///   1.34–1.59 → 1.09–1.13, d = 16 1.28–1.30 → 1.22–1.24, d = 64 1.34–1.80 → 1.21–1.34,
-///   d = 256 1.67–1.86 → 1.29–1.44; default build d = 16/64 1.56–1.68 → 1.11–1.23). Asking
+///   1.34–1.59 → 1.09–1.46, d = 16 1.28–1.48 → 1.14–1.33, d = 64 1.32–1.84 → 1.19–1.24,
+///   d = 256 1.67–1.93 → 1.23–1.44; default build d = 16/64 1.56–1.68 → 1.11–1.23). Asking
 ///   only during the second sweep, or a fixed distance ahead in the first, did not help.
 const FAR_VALUES: usize = 1 << 20;
 const SMALL_PREFETCH_AHEAD: usize = 1024;
