@@ -82,9 +82,9 @@ fn main() {
             .ok()
             .and_then(|v| v.parse().ok())
         {
-            // Paired rounds: the fused kernel and the other side (the read, or with PROBE_REF
-            // the reference) timed back to back, their ratio per round; the median of the
-            // ratios does not move when the machine slows down for a while.
+            // Paired rounds: the fused kernel and the other side (PROBE_OTHER, the read by
+            // default) timed back to back, their ratio per round; the median of the ratios
+            // does not move when the machine slows down for a while.
             let lockstep = || black_box(read_lockstep(&data));
             let other: &mut dyn FnMut() = match std::env::var("PROBE_OTHER").as_deref() {
                 Ok("ref") => &mut || {
