@@ -587,8 +587,7 @@ fn rm_wide_c<const C: usize>(
         let lines = next.len().div_ceil(16);
         let lines1 = lines / 2 + lines * 7 / (4 * d + 14);
         let (next1, next2) = next.split_at((16 * lines1).min(next.len()));
-        let groups_n = (yt.len() / 8).max(1);
-        let mut pf1 = next1.chunks((next1.len().div_ceil(groups_n).div_ceil(16) * 16).max(16));
+        let mut pf1 = line_bunches(next1, yt.len() / 8);
         // Gradient of the d mod 8 tail features, lanes = rows, accumulated as the rows pass.
         let mut tail = [f32x8::ZERO; 7];
         if let Some(wv) = &w_exact {
@@ -707,6 +706,13 @@ fn exact_residual<const C: usize>(
     (hsum8(acc) + b) - y
 }
 
+/// `x` cut into at most `parts` bunches of whole 64-byte lines (counted from `x`'s start),
+/// to be prefetched one bunch per step of a loop of `parts` steps.
+#[inline(always)]
+fn line_bunches(x: &[f32], parts: usize) -> core::slice::Chunks<'_, f32> {
+    x.chunks((x.len().div_ceil(parts.max(1)).div_ceil(16) * 16).max(16))
+}
+
 /// Asks L2 for the lines of `x`, one per 64 bytes.
 #[inline(always)]
 fn prefetch_l2_lines(x: &[f32]) {
@@ -773,8 +779,7 @@ pub(crate) fn row_residual(row: &[f32], w: &[f32], b: f32, y: f32) -> f32 {
 /// empty) are asked into L2 as the row pairs pass.
 fn tile_gradient(xt: &[f32], d: usize, rt: &[f32], gc: &mut [[f64; 8]], next: &[f32]) {
     // `next` spread evenly over the row pairs of every block.
-    let per_block = next.len().div_ceil(gc.len().div_ceil(4).max(1));
-    let mut next = next.chunks(per_block.max(1));
+    let mut next = line_bunches(next, gc.len().div_ceil(4));
     for (blk, g) in gc.chunks_mut(4).enumerate() {
         let lo = 4 * blk;
         let pf = next.next().unwrap_or(&[]);
@@ -807,7 +812,7 @@ fn chunk_block<const K: usize>(
 ) {
     let (mut a0, mut a1) = ([f32x8::ZERO; K], [f32x8::ZERO; K]);
     let rp = rt.as_chunks::<2>().0;
-    let mut pf = pf.chunks((pf.len().div_ceil(rp.len().max(1)).div_ceil(16) * 16).max(16));
+    let mut pf = line_bunches(pf, rp.len());
     if d == 8 * K {
         // Rows of exactly K chunks: the tile is an array of row pairs, no per-row slicing.
         let pairs = xt.as_chunks::<8>().0.as_chunks::<K>().0.as_chunks::<2>().0;
