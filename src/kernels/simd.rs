@@ -3,11 +3,13 @@
 //!
 //! # Strategy per layout
 //! * Column-major, and row-major with `d < 8`: eight samples per vector. Each vector's
-//!   residual is `((Σⱼ fⱼ·wⱼ) + b) − y` with the features `fⱼ` in order, exactly as
-//!   [`residual`](crate::kernels::reference::residual) forms it, so the residuals have the
-//!   reference's bits. One accumulator per feature, two sets (even and odd vectors) to hide
-//!   latency. For `d ≤ 8` everything stays in registers; for larger column-major `d` a tile
-//!   of 256 samples is swept twice (residuals, then gradient) from cache. Row-major
+//!   residual is `((Σⱼ fⱼ·wⱼ) + b) − y` with the features `fⱼ` in order, as
+//!   [`residual`](crate::kernels::reference::residual) forms it but from the first product
+//!   instead of `0 + f₀·w₀`, so the residuals have the reference's bits up to the sign of a
+//!   zero, which no sum shows. One accumulator per feature, two sets (even and odd vectors)
+//!   to hide latency. For `d ≤ 8` one pass does everything (with 16 vector registers, some
+//!   sums live on the stack from `d = 4`); for larger column-major `d` a tile of 256 samples
+//!   is swept twice (residuals, then gradient) from cache. Row-major
 //!   samples are gathered into feature vectors (with AVX: `d` = 2 and 4 by half-vector
 //!   loads and an in-lane transpose, other `d` by a transpose of eight loads).
 //! * Row-major, `d ≥ 8`: blocks of eight rows. Each row's dot product runs over its 8-wide
@@ -202,15 +204,24 @@ impl<const D: usize> Acc<D> {
     };
 }
 
-/// One vector of eight samples: residual, then every sum. The defining arithmetic of the
-/// eight-samples-per-vector kernels (`cm_tiled` repeats it in two sweeps).
+/// The residuals of one vector of eight samples: `((Σⱼ fⱼ·wⱼ) + b) − y`, the features in
+/// order. The first product is not added to a zero first as the reference's `0 + f₀·w₀`
+/// is: that changes only the sign of a zero residual, which no sum shows (every accumulator
+/// starts at `+0`, and `+0 + −0 = +0`).
 #[inline(always)]
-fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &mut Acc<D>) {
-    let mut p = f32x8::ZERO;
-    for (fj, wj) in f.iter().zip(w) {
+fn residual<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8) -> f32x8 {
+    let mut terms = f.iter().zip(w);
+    let mut p = terms.next().map_or(f32x8::ZERO, |(f0, w0)| *f0 * *w0);
+    for (fj, wj) in terms {
         p = madd(*fj, *wj, p);
     }
-    let r = (p + b) - y;
+    (p + b) - y
+}
+
+/// Adds one vector's terms into an accumulator set: `r·fⱼ` into each gradient sum, `r²` into
+/// the loss, `r` into the bias.
+#[inline(always)]
+fn add_terms<const D: usize>(f: [f32x8; D], r: f32x8, a: &mut Acc<D>) {
     for (gj, fj) in a.g.iter_mut().zip(f) {
         *gj = madd(r, fj, *gj);
     }
@@ -218,8 +229,10 @@ fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &m
     a.bias += r;
 }
 
-/// Runs [`step`] over `n_vec` vectors (`load(v)` gives vector `v`'s features), tile by tile,
-/// folding each tile into f64.
+/// Runs [`residual`] and [`add_terms`] over `n_vec` vectors (`load_features(v)` gives vector
+/// `v`'s features), tile by tile, even and odd vectors into separate accumulator sets, folding
+/// each tile into f64: the defining arithmetic of the eight-samples-per-vector kernels
+/// (`cm_tiled` repeats it in two sweeps).
 #[inline(always)]
 fn small<const D: usize>(
     n_vec: usize,
@@ -237,12 +250,14 @@ fn small<const D: usize>(
         let end = n_vec.min(v + TILE_VECS);
         let (mut a0, mut a1) = (Acc::<D>::ZERO, Acc::<D>::ZERO);
         while v + 2 <= end {
-            step(load_features(v), load_at(y, v), &wv, bv, &mut a0);
-            step(load_features(v + 1), load_at(y, v + 1), &wv, bv, &mut a1);
+            let (f0, f1) = (load_features(v), load_features(v + 1));
+            add_terms(f0, residual(f0, load_at(y, v), &wv, bv), &mut a0);
+            add_terms(f1, residual(f1, load_at(y, v + 1), &wv, bv), &mut a1);
             v += 2;
         }
         if v < end {
-            step(load_features(v), load_at(y, v), &wv, bv, &mut a0);
+            let f = load_features(v);
+            add_terms(f, residual(f, load_at(y, v), &wv, bv), &mut a0);
             v += 1;
         }
         for (g, (x0, x1)) in grad.iter_mut().zip(a0.g.iter().zip(&a1.g)) {
@@ -403,7 +418,8 @@ fn gather<const D: usize>(x: &[f32], base: usize) -> [f32x8; D] {
 
 /// The column-major kernel for `d > 8`: per tile of samples, one sweep over the columns
 /// forms the residuals, a second (from cache) accumulates the gradient, folding into f64
-/// every [`CM_FOLD_VECS`] vectors. Same arithmetic, in the same order, as [`step`].
+/// every [`CM_FOLD_VECS`] vectors. Same arithmetic, in the same order, as [`residual`] and
+/// [`add_terms`].
 fn cm_tiled<'a>(data: &ColMajor<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
     // A few samples take the small buffer, which is quicker to set up.
     if data.n() / 8 > 2 * CM_FOLD_VECS {
@@ -434,17 +450,22 @@ fn cm_tiles<'a, const T: usize>(
         };
         // The dot products, then the residuals in their place.
         let rt = buf.get_mut(..m).unwrap_or(&mut []);
-        rt.fill(f32x8::ZERO);
-        // Four columns per pass over the tile: each p still adds its columns in order.
+        // Four columns per pass over the tile: each p still adds its columns in order, from
+        // the first column's product (d > 8, so there is a first quad, and it writes every p).
         let (w4, w_rest) = w.as_chunks::<4>();
         let mut cols = data.columns();
-        for wq in w4 {
+        for (qi, wq) in w4.iter().enumerate() {
             let quad = [cols.next(), cols.next(), cols.next(), cols.next()];
             if let [Some(c0), Some(c1), Some(c2), Some(c3)] = quad {
                 let [w0, w1, w2, w3] = wq.map(f32x8::splat);
                 let xs = tile(c0).iter().zip(tile(c1)).zip(tile(c2)).zip(tile(c3));
                 for (pv, (((x0, x1), x2), x3)) in rt.iter_mut().zip(xs) {
-                    let p = madd(load(x1), w1, madd(load(x0), w0, *pv));
+                    let p0 = if qi == 0 {
+                        load(x0) * w0
+                    } else {
+                        madd(load(x0), w0, *pv)
+                    };
+                    let p = madd(load(x1), w1, p0);
                     *pv = madd(load(x3), w3, madd(load(x2), w2, p));
                 }
             }
@@ -857,7 +878,8 @@ fn chunk_block<const K: usize>(
 // Scalar tails.
 // ---------------------------------------------------------------------------------------
 
-/// A sample outside the vectors: the residual as [`step`] forms it, then exact f64 products.
+/// A sample outside the vectors: the residual as [`residual`] forms it (from `0 + x₀·w₀`, a
+/// difference only in the sign of a zero), then exact f64 products.
 fn tail_sample(
     x: impl Iterator<Item = f32> + Clone,
     w: &[f32],
