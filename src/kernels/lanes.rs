@@ -162,6 +162,91 @@ pub(crate) fn columns_of_4(rows: &[[f32; 4]; 8]) -> [f32x8; 4] {
     }
 }
 
+/// Lane `p` of [`columns_of_4_interleaved`]'s columns holds row `INTERLEAVED[p]` of the eight.
+pub(crate) const INTERLEAVED: [usize; 8] = [0, 2, 4, 6, 1, 3, 5, 7];
+
+/// Whether row-major `d = 4` takes [`columns_of_4_interleaved`]: with AVX2, where `y` follows
+/// the rows' order in one shuffle ([`interleave`]). Elsewhere [`columns_of_4`] gives the rows in
+/// order. The sums are folded in row order either way ([`deinterleave`]), so the bits agree.
+pub(crate) const INTERLEAVES: bool = cfg!(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "avx2"
+));
+
+/// Eight rows of four values, as four whole vectors (rows `2k` and `2k + 1` in `q[k]`), turned
+/// into four columns with the rows in the lanes in the order [`INTERLEAVED`]: with AVX, the
+/// eight unpacks of [`columns_of_4`] without its four half-vector inserts, which is what the
+/// order costs; otherwise lane by lane. Only data moves.
+#[inline(always)]
+pub(crate) fn columns_of_4_interleaved(q: &[[f32; 8]; 4]) -> [f32x8; 4] {
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx"
+    ))]
+    {
+        use safe_arch::{
+            cast_to_m256_from_m256d as ps, cast_to_m256d_from_m256 as pd, m256, unpack_hi_m256,
+            unpack_hi_m256d, unpack_lo_m256, unpack_lo_m256d,
+        };
+        let [q0, q1, q2, q3] = q.map(m256::from_array);
+        // Per 128-bit half: features 0 and 1 (lo), 2 and 3 (hi) of rows (0, 2 | 1, 3) and
+        // (4, 6 | 5, 7).
+        let (a, b) = (pd(unpack_lo_m256(q0, q1)), pd(unpack_lo_m256(q2, q3)));
+        let (c, e) = (pd(unpack_hi_m256(q0, q1)), pd(unpack_hi_m256(q2, q3)));
+        [
+            unpack_lo_m256d(a, b),
+            unpack_hi_m256d(a, b),
+            unpack_lo_m256d(c, e),
+            unpack_hi_m256d(c, e),
+        ]
+        .map(|v| f32x8::new(ps(v).to_array()))
+    }
+    #[cfg(not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx"
+    )))]
+    {
+        let flat = q.as_flattened();
+        array::from_fn(|j| {
+            f32x8::new(INTERLEAVED.map(|k| flat.get(4 * k + j).copied().unwrap_or(0.0)))
+        })
+    }
+}
+
+/// `v`'s lanes in the order [`INTERLEAVED`] (AVX2: one `vpermps`).
+#[inline(always)]
+pub(crate) fn interleave(v: &[f32; 8]) -> f32x8 {
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx2"
+    ))]
+    {
+        use safe_arch::{m256, m256i, shuffle_av_f32_all_m256};
+        let order = m256i::from(INTERLEAVED.map(|k| k as i32));
+        f32x8::new(shuffle_av_f32_all_m256(m256::from_array(*v), order).to_array())
+    }
+    #[cfg(not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx2"
+    )))]
+    {
+        f32x8::new(INTERLEAVED.map(|k| v.get(k).copied().unwrap_or(0.0)))
+    }
+}
+
+/// The inverse of [`interleave`]: lanes in the order [`INTERLEAVED`] put back in row order.
+#[inline(always)]
+pub(crate) fn deinterleave(v: f32x8) -> f32x8 {
+    let a = v.to_array();
+    let mut out = [0.0; 8];
+    for (&k, x) in INTERLEAVED.iter().zip(a) {
+        if let Some(o) = out.get_mut(k) {
+            *o = x;
+        }
+    }
+    f32x8::new(out)
+}
+
 /// Eight rows of two values, given as four pairs of rows (`pairs[m]` holds rows `2m` and
 /// `2m + 1`), turned into two columns as [`columns_of_4`] does: with AVX, rows `0–1 | 4–5`
 /// and `2–3 | 6–7` as two vectors, then one shuffle per column.
@@ -232,4 +317,35 @@ fn fetch<const L2: bool, T>(v: &T) {
         target_feature = "sse"
     )))]
     let _ = v;
+}
+
+#[cfg(test)]
+#[allow(clippy::indexing_slicing)] // a test may panic: that is how it fails
+mod tests {
+    use super::*;
+
+    /// Distinct values: lane `k` of row `r` is `8r + k`.
+    fn rows() -> [[f32; 4]; 8] {
+        array::from_fn(|r| array::from_fn(|j| (8 * r + j) as f32))
+    }
+
+    #[test]
+    fn interleaved_columns_hold_the_rows_in_the_interleaved_order() {
+        let rows = rows();
+        let q: [[f32; 8]; 4] = array::from_fn(|k| array::from_fn(|l| rows[2 * k + l / 4][l % 4]));
+        let cols = columns_of_4_interleaved(&q);
+        let plain = columns_of_4(&rows);
+        for j in 0..4 {
+            let want: [f32; 8] = INTERLEAVED.map(|r| rows[r][j]);
+            assert_eq!(cols[j].to_array(), want, "feature {j}");
+            assert_eq!(deinterleave(cols[j]).to_array(), plain[j].to_array());
+        }
+    }
+
+    #[test]
+    fn interleave_and_deinterleave_are_inverse() {
+        let v: [f32; 8] = array::from_fn(|k| k as f32 + 0.5);
+        assert_eq!(interleave(&v).to_array(), INTERLEAVED.map(|k| v[k]));
+        assert_eq!(deinterleave(interleave(&v)).to_array(), v);
+    }
 }

@@ -39,8 +39,9 @@ use core::array;
 use wide::f32x8;
 
 use super::lanes::{
-    PREFETCHES, columns_of_2, columns_of_4, columns8, hsum8, load, load_at, madd, prefetch,
-    prefetch_l2, smadd, tree8, widen_add, widen_sum,
+    INTERLEAVES, PREFETCHES, columns_of_2, columns_of_4, columns_of_4_interleaved, columns8,
+    deinterleave, hsum8, interleave, load, load_at, madd, prefetch, prefetch_l2, smadd, tree8,
+    widen_add, widen_sum,
 };
 use super::{Sums, check_params, finish};
 use crate::data::{ColMajor, Dataset, RowMajor};
@@ -233,16 +234,30 @@ fn add_terms<const D: usize>(f: [f32x8; D], r: f32x8, a: &mut Acc<D>) {
 /// `v`'s features), tile by tile, even and odd vectors into separate accumulator sets, folding
 /// each tile into f64: the defining arithmetic of the eight-samples-per-vector kernels
 /// (`cm_tiled` repeats it in two sweeps).
+///
+/// With `interleaved`, the features' lanes hold the samples in the order
+/// [`INTERLEAVED`](super::lanes::INTERLEAVED): `y` is loaded in that order and every sum put
+/// back in sample order before it is folded, so each lane's sum, and the fold, are as without.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn small<const D: usize>(
     n_vec: usize,
     load_features: impl Fn(usize) -> [f32x8; D],
     y: &[[f32; 8]],
+    interleaved: bool,
     w: &[f32],
     b: f32,
     grad: &mut [f64],
     s: &mut Sums,
 ) {
+    let load_y = |v: usize| {
+        if interleaved {
+            y.get(v).map_or(f32x8::ZERO, interleave)
+        } else {
+            load_at(y, v)
+        }
+    };
+    let fold = |v: f32x8| widen_sum(if interleaved { deinterleave(v) } else { v });
     let wv: [f32x8; D] = array::from_fn(|j| f32x8::splat(w.get(j).copied().unwrap_or(0.0)));
     let bv = f32x8::splat(b);
     let mut v = 0;
@@ -251,20 +266,20 @@ fn small<const D: usize>(
         let (mut a0, mut a1) = (Acc::<D>::ZERO, Acc::<D>::ZERO);
         while v + 2 <= end {
             let (f0, f1) = (load_features(v), load_features(v + 1));
-            add_terms(f0, residual(f0, load_at(y, v), &wv, bv), &mut a0);
-            add_terms(f1, residual(f1, load_at(y, v + 1), &wv, bv), &mut a1);
+            add_terms(f0, residual(f0, load_y(v), &wv, bv), &mut a0);
+            add_terms(f1, residual(f1, load_y(v + 1), &wv, bv), &mut a1);
             v += 2;
         }
         if v < end {
             let f = load_features(v);
-            add_terms(f, residual(f, load_at(y, v), &wv, bv), &mut a0);
+            add_terms(f, residual(f, load_y(v), &wv, bv), &mut a0);
             v += 1;
         }
         for (g, (x0, x1)) in grad.iter_mut().zip(a0.g.iter().zip(&a1.g)) {
-            *g += widen_sum(*x0 + *x1);
+            *g += fold(*x0 + *x1);
         }
-        s.loss += widen_sum(a0.loss + a1.loss);
-        s.bias += widen_sum(a0.bias + a1.bias);
+        s.loss += fold(a0.loss + a1.loss);
+        s.bias += fold(a0.bias + a1.bias);
     }
 }
 
@@ -326,9 +341,18 @@ fn columns_small<const D: usize>(
             }
             cols.map(|c| load_at(c, v))
         };
-        small::<D>(n_vec, load, y, w, b, grad, s);
+        small::<D>(n_vec, load, y, false, w, b, grad, s);
     } else {
-        small::<D>(n_vec, |v| cols.map(|c| load_at(c, v)), y, w, b, grad, s);
+        small::<D>(
+            n_vec,
+            |v| cols.map(|c| load_at(c, v)),
+            y,
+            false,
+            w,
+            b,
+            grad,
+            s,
+        );
     }
 }
 
@@ -349,25 +373,37 @@ fn rm_small<const D: usize>(
             let ahead = far.then_some(SMALL_PREFETCH_AHEAD / 8);
             columns_small::<1>([xc], yc, ahead, w, b, grad, s);
         }
-    } else if far {
-        // Data beyond the caches: every other vector (one cache line of y, D of x), fetch
-        // the lines SMALL_PREFETCH_AHEAD values of x ahead, and the matching line of y.
-        let lines = x.as_chunks::<16>().0;
-        let load = |v: usize| {
-            if v.is_multiple_of(2) {
-                let first = D * v / 2 + SMALL_PREFETCH_AHEAD / 16;
-                for l in lines.iter().skip(first).take(D) {
-                    prefetch(l);
-                }
-                if let Some(l) = y.get(v + SMALL_PREFETCH_AHEAD / (8 * D)) {
-                    prefetch(l);
-                }
+    } else {
+        // d = 4 with AVX2: each vector's rows as four whole loads, the lanes interleaved.
+        let interleaved = D == 4 && INTERLEAVES;
+        let quads = x.as_chunks::<8>().0.as_chunks::<4>().0;
+        let features = |v: usize| {
+            if interleaved && let Some(q) = quads.get(v) {
+                let cols = columns_of_4_interleaved(q);
+                return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
             }
             gather::<D>(x, 8 * D * v)
         };
-        small::<D>(n_vec, load, y, w, b, grad, s);
-    } else {
-        small::<D>(n_vec, |v| gather::<D>(x, 8 * D * v), y, w, b, grad, s);
+        if far {
+            // Data beyond the caches: every other vector (one cache line of y, D of x), fetch
+            // the lines SMALL_PREFETCH_AHEAD values of x ahead, and the matching line of y.
+            let lines = x.as_chunks::<16>().0;
+            let load = |v: usize| {
+                if v.is_multiple_of(2) {
+                    let first = D * v / 2 + SMALL_PREFETCH_AHEAD / 16;
+                    for l in lines.iter().skip(first).take(D) {
+                        prefetch(l);
+                    }
+                    if let Some(l) = y.get(v + SMALL_PREFETCH_AHEAD / (8 * D)) {
+                        prefetch(l);
+                    }
+                }
+                features(v)
+            };
+            small::<D>(n_vec, load, y, interleaved, w, b, grad, s);
+        } else {
+            small::<D>(n_vec, features, y, interleaved, w, b, grad, s);
+        }
     }
     let rows = x.chunks_exact(D).zip(data.y()).skip(8 * n_vec);
     for (row, &yi) in rows {
