@@ -11,7 +11,10 @@
 //!   sums live on the stack from `d = 4`); for larger column-major `d` a tile of 256 samples
 //!   is swept twice (residuals, then gradient) from cache. Row-major
 //!   samples are gathered into feature vectors (with AVX: `d` = 2 and 4 by half-vector
-//!   loads and an in-lane transpose, other `d` by a transpose of eight loads).
+//!   loads and an in-lane transpose, other `d` by a transpose of eight loads; with AVX2,
+//!   `d = 4` by whole-vector loads and the same transpose, which leaves the samples
+//!   interleaved in the lanes: `y` is loaded in that order and the sums are put back in
+//!   sample order before they are folded, so the bits do not change).
 //! * Row-major, `d ≥ 8`: blocks of eight rows. Each row's dot product runs over its 8-wide
 //!   chunks in one accumulator, starting from the first chunk's product; the eight
 //!   accumulators are summed together by a tree of pairwise sums (AVX: `vhaddps`) or lane by
