@@ -61,8 +61,8 @@ pub(crate) fn tree8(a: [f32; 8]) -> f32 {
 /// neighbouring lanes (`vhaddps` of two rows gives `a0+a1, a2+a3, b0+b1, b2+b3` in each
 /// 128-bit half), level two adds those pairs, level three adds the two halves of every row:
 /// 14 shuffles and 7 adds, against 24 shuffles for a transpose followed by the same adds.
-/// Without AVX each row is summed from its array. The additions, and so the bits, are the
-/// same either way.
+/// With SSE but not AVX the same tree runs on 128-bit halves; elsewhere (Cortex-M) each row
+/// is summed from its array. The additions, and so the bits, are the same every way.
 #[inline(always)]
 pub(crate) fn hsum8(v: [f32x8; 8]) -> f32x8 {
     #[cfg(all(
