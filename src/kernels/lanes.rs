@@ -144,15 +144,54 @@ pub(crate) fn widen_add(g: &mut [f64; 8], v: f32x8) {
 }
 
 /// Eight rows' values at the same eight offsets, turned into columns: lane `k` of `result[j]`
-/// is `rows[k][j]`. With AVX, eight loads and one transpose; otherwise lane by lane (wide's
-/// transpose without AVX is no faster). Only data moves: the values are the same either way.
+/// is `rows[k][j]`. With AVX, eight loads and one transpose (wide's; without AVX it moves lane
+/// by lane); with SSE only, four 4×4 transposes of 128-bit quarters; otherwise lane by lane.
+/// Only data moves: the values are the same every way.
 #[inline(always)]
 pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
     if cfg!(target_feature = "avx") {
-        f32x8::transpose(rows.map(load))
-    } else {
-        array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+        return f32x8::transpose(rows.map(load));
     }
+    // SSE: four 4×4 transposes of 128-bit quarters (`_MM_TRANSPOSE4_PS`, eight shuffles each).
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse"
+    ))]
+    {
+        use safe_arch::{m128, transpose_four_m128};
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = rows.map(|r| {
+            let [a0, a1, a2, a3, a4, a5, a6, a7] = *r;
+            (
+                m128::from_array([a0, a1, a2, a3]),
+                m128::from_array([a4, a5, a6, a7]),
+            )
+        });
+        let t = |mut a: m128, mut b: m128, mut c: m128, mut d: m128| {
+            transpose_four_m128(&mut a, &mut b, &mut c, &mut d);
+            [a, b, c, d].map(m128::to_array)
+        };
+        // Columns 0–3 and 4–7 of rows 0–3 (top) and 4–7 (bottom).
+        let (lo_top, lo_bot) = (t(h0.0, h1.0, h2.0, h3.0), t(h4.0, h5.0, h6.0, h7.0));
+        let (hi_top, hi_bot) = (t(h0.1, h1.1, h2.1, h3.1), t(h4.1, h5.1, h6.1, h7.1));
+        let join = |[a0, a1, a2, a3]: [f32; 4], [a4, a5, a6, a7]: [f32; 4]| {
+            f32x8::new([a0, a1, a2, a3, a4, a5, a6, a7])
+        };
+        let [c0, c1, c2, c3] = [0, 1, 2, 3].map(|j| {
+            join(
+                lo_top.get(j).copied().unwrap_or_default(),
+                lo_bot.get(j).copied().unwrap_or_default(),
+            )
+        });
+        let [c4, c5, c6, c7] = [0, 1, 2, 3].map(|j| {
+            join(
+                hi_top.get(j).copied().unwrap_or_default(),
+                hi_bot.get(j).copied().unwrap_or_default(),
+            )
+        });
+        return [c0, c1, c2, c3, c4, c5, c6, c7];
+    }
+    #[allow(unreachable_code)]
+    array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
 }
 
 /// Eight rows of four values turned into four columns (lane `k` of `result[j]` is
