@@ -4,8 +4,6 @@
 //! the SIMD backend `wide` was compiled with. Data movement may differ between backends
 //! (`f32x8::transpose` with AVX, lane-by-lane without), the arithmetic never does.
 
-use core::array;
-
 use wide::f32x8;
 
 /// `a·b + c`, lane-wise: a multiply then an add, two roundings (one with feature `fma`).
@@ -149,13 +147,18 @@ pub(crate) fn widen_add(g: &mut [f64; 8], v: f32x8) {
 /// Only data moves: the values are the same every way.
 #[inline(always)]
 pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
-    if cfg!(target_feature = "avx") {
-        return f32x8::transpose(rows.map(load));
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx"
+    ))]
+    {
+        f32x8::transpose(rows.map(load))
     }
     // SSE: four 4×4 transposes of 128-bit quarters (`_MM_TRANSPOSE4_PS`, eight shuffles each).
     #[cfg(all(
         any(target_arch = "x86", target_arch = "x86_64"),
-        target_feature = "sse"
+        target_feature = "sse",
+        not(target_feature = "avx")
     ))]
     {
         use safe_arch::{m128, transpose_four_m128};
@@ -188,10 +191,15 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
                 hi_bot.get(j).copied().unwrap_or_default(),
             )
         });
-        return [c0, c1, c2, c3, c4, c5, c6, c7];
+        [c0, c1, c2, c3, c4, c5, c6, c7]
     }
-    #[allow(unreachable_code)]
-    array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+    #[cfg(not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "sse"
+    )))]
+    {
+        core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+    }
 }
 
 /// Eight rows of four values turned into four columns (lane `k` of `result[j]` is
@@ -234,7 +242,7 @@ pub(crate) fn columns_of_4(rows: &[[f32; 4]; 8]) -> [f32x8; 4] {
         target_feature = "avx"
     )))]
     {
-        array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+        core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
     }
 }
 
@@ -283,7 +291,7 @@ pub(crate) fn columns_of_4_interleaved(q: &[[f32; 8]; 4]) -> [f32x8; 4] {
     )))]
     {
         let flat = q.as_flattened();
-        array::from_fn(|j| {
+        core::array::from_fn(|j| {
             f32x8::new(INTERLEAVED.map(|k| flat.get(4 * k + j).copied().unwrap_or(0.0)))
         })
     }
@@ -349,8 +357,8 @@ pub(crate) fn columns_of_2(pairs: &[[f32; 4]; 4]) -> [f32x8; 2] {
     {
         // Lane k of column j is pairs[k / 2][2·(k mod 2) + j].
         let flat = pairs.as_flattened();
-        array::from_fn(|j| {
-            f32x8::new(array::from_fn(|k| {
+        core::array::from_fn(|j| {
+            f32x8::new(core::array::from_fn(|k| {
                 flat.get(2 * k + j).copied().unwrap_or(0.0)
             }))
         })
@@ -399,6 +407,7 @@ fn fetch<const L2: bool, T>(v: &T) {
 #[allow(clippy::indexing_slicing)] // a test may panic: that is how it fails
 mod tests {
     use super::*;
+    use core::array;
 
     /// Distinct values: lane `k` of row `r` is `8r + k`.
     fn rows() -> [[f32; 4]; 8] {
