@@ -213,29 +213,15 @@ pub(crate) fn columns_of_4(rows: &[[f32; 4]; 8]) -> [f32x8; 4] {
         target_feature = "avx"
     ))]
     {
-        use safe_arch::{
-            cast_to_m256_from_m256d as ps, cast_to_m256d_from_m256 as pd,
-            load_unaligned_hi_lo_m256 as halves, unpack_hi_m256, unpack_hi_m256d, unpack_lo_m256,
-            unpack_lo_m256d,
-        };
+        use safe_arch::load_unaligned_hi_lo_m256 as halves;
         let [r0, r1, r2, r3, r4, r5, r6, r7] = rows;
         // [row k | row k+4] for k = 0..4.
-        let (h0, h1, h2, h3) = (
+        transpose_halves([
             halves(r4, r0),
             halves(r5, r1),
             halves(r6, r2),
             halves(r7, r3),
-        );
-        // Features 0 and 1 (lo), 2 and 3 (hi), of rows (0, 1 | 4, 5) and (2, 3 | 6, 7).
-        let (a, b) = (pd(unpack_lo_m256(h0, h1)), pd(unpack_lo_m256(h2, h3)));
-        let (c, e) = (pd(unpack_hi_m256(h0, h1)), pd(unpack_hi_m256(h2, h3)));
-        [
-            unpack_lo_m256d(a, b),
-            unpack_hi_m256d(a, b),
-            unpack_lo_m256d(c, e),
-            unpack_hi_m256d(c, e),
-        ]
-        .map(|v| f32x8::new(ps(v).to_array()))
+        ])
     }
     #[cfg(not(all(
         any(target_arch = "x86", target_arch = "x86_64"),
@@ -244,6 +230,31 @@ pub(crate) fn columns_of_4(rows: &[[f32; 4]; 8]) -> [f32x8; 4] {
     {
         core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
     }
+}
+
+/// A 4×4 transpose inside each 128-bit half of four vectors: lane `i` of half `h` of result
+/// `j` is lane `j` of half `h` of `v[i]`. Eight unpacks.
+#[cfg(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "avx"
+))]
+#[inline(always)]
+fn transpose_halves(v: [safe_arch::m256; 4]) -> [f32x8; 4] {
+    use safe_arch::{
+        cast_to_m256_from_m256d as ps, cast_to_m256d_from_m256 as pd, unpack_hi_m256,
+        unpack_hi_m256d, unpack_lo_m256, unpack_lo_m256d,
+    };
+    let [v0, v1, v2, v3] = v;
+    // Per half: values 0 and 1 (lo) and 2 and 3 (hi) of vectors (0, 1) and (2, 3).
+    let (a, b) = (pd(unpack_lo_m256(v0, v1)), pd(unpack_lo_m256(v2, v3)));
+    let (c, e) = (pd(unpack_hi_m256(v0, v1)), pd(unpack_hi_m256(v2, v3)));
+    [
+        unpack_lo_m256d(a, b),
+        unpack_hi_m256d(a, b),
+        unpack_lo_m256d(c, e),
+        unpack_hi_m256d(c, e),
+    ]
+    .map(|v| f32x8::new(ps(v).to_array()))
 }
 
 /// Lane `p` of [`columns_of_4_interleaved`]'s columns holds row `INTERLEAVED[p]` of the eight.
@@ -268,22 +279,9 @@ pub(crate) fn columns_of_4_interleaved(q: &[[f32; 8]; 4]) -> [f32x8; 4] {
         target_feature = "avx"
     ))]
     {
-        use safe_arch::{
-            cast_to_m256_from_m256d as ps, cast_to_m256d_from_m256 as pd, m256, unpack_hi_m256,
-            unpack_hi_m256d, unpack_lo_m256, unpack_lo_m256d,
-        };
-        let [q0, q1, q2, q3] = q.map(m256::from_array);
-        // Per 128-bit half: features 0 and 1 (lo), 2 and 3 (hi) of rows (0, 2 | 1, 3) and
-        // (4, 6 | 5, 7).
-        let (a, b) = (pd(unpack_lo_m256(q0, q1)), pd(unpack_lo_m256(q2, q3)));
-        let (c, e) = (pd(unpack_hi_m256(q0, q1)), pd(unpack_hi_m256(q2, q3)));
-        [
-            unpack_lo_m256d(a, b),
-            unpack_hi_m256d(a, b),
-            unpack_lo_m256d(c, e),
-            unpack_hi_m256d(c, e),
-        ]
-        .map(|v| f32x8::new(ps(v).to_array()))
+        // Vector k is [row 2k | row 2k+1]: the transpose leaves rows 0, 2, 4, 6 in the low
+        // halves and 1, 3, 5, 7 in the high ones.
+        transpose_halves(q.map(safe_arch::m256::from_array))
     }
     #[cfg(not(all(
         any(target_arch = "x86", target_arch = "x86_64"),
