@@ -4,9 +4,9 @@
 //! # Strategy per layout
 //! * Column-major, and row-major with `d < 8`: eight samples per vector. Each vector's
 //!   residual is `((Σⱼ fⱼ·wⱼ) + b) − y` with the features `fⱼ` in order, as
-//!   [`residual`](crate::kernels::reference::residual) forms it but from the first product
-//!   instead of `0 + f₀·w₀`, so the residuals have the reference's bits up to the sign of a
-//!   zero, which no sum shows. One accumulator per feature, two sets (even and odd vectors)
+//!   [`residual`](crate::kernels::reference::residual) forms it (with AVX from the first
+//!   product instead of `0 + f₀·w₀`), so the residuals have the reference's bits up to the
+//!   sign of a zero, which no sum shows. One accumulator per feature, two sets (even and odd vectors)
 //!   to hide latency. For `d ≤ 8` one pass does everything (with 16 vector registers, some
 //!   sums live on the stack from `d = 4`); for larger column-major `d` a tile of 256 samples
 //!   is swept twice (residuals, then gradient) from cache. Row-major
@@ -235,10 +235,8 @@ fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &m
     a.bias += r;
 }
 
-/// Runs [`step`] over `n_vec` vectors (`load_features(v)` gives vector
-/// `v`'s features), tile by tile, even and odd vectors into separate accumulator sets, folding
-/// each tile into f64: the defining arithmetic of the eight-samples-per-vector kernels
-/// (`cm_tiled` repeats it in two sweeps).
+/// Runs [`step`] over `n_vec` vectors (`load_features(v)` gives vector `v`'s features), tile
+/// by tile, even and odd vectors into separate accumulator sets, folding each tile into f64.
 ///
 /// With `interleaved`, the features' lanes hold the samples in the order
 /// [`INTERLEAVED`](super::lanes::INTERLEAVED): `y` is loaded in that order and every sum put
