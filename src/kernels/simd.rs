@@ -268,8 +268,16 @@ fn small<const D: usize>(
         let end = n_vec.min(v + TILE_VECS);
         let (mut a0, mut a1) = (Acc::<D>::ZERO, Acc::<D>::ZERO);
         while v + 2 <= end {
-            step(load_features(v), load_y(v), &wv, bv, &mut a0);
-            step(load_features(v + 1), load_y(v + 1), &wv, bv, &mut a1);
+            if cfg!(target_feature = "avx") {
+                // Both vectors' features first: with AVX that schedules better (row-major
+                // d = 3 and 5 7–8 % faster); without, it spills.
+                let (f0, f1) = (load_features(v), load_features(v + 1));
+                step(f0, load_y(v), &wv, bv, &mut a0);
+                step(f1, load_y(v + 1), &wv, bv, &mut a1);
+            } else {
+                step(load_features(v), load_y(v), &wv, bv, &mut a0);
+                step(load_features(v + 1), load_y(v + 1), &wv, bv, &mut a1);
+            }
             v += 2;
         }
         if v < end {
