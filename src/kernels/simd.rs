@@ -42,9 +42,9 @@ use core::array;
 use wide::f32x8;
 
 use super::lanes::{
-    INTERLEAVES, PREFETCHES, columns_of_2, columns_of_4, columns_of_4_interleaved, columns8,
-    deinterleave, hsum8, interleave, load, load_at, madd, prefetch, prefetch_l2, smadd, tree8,
-    widen_add, widen_sum,
+    INTERLEAVES, PREFETCHES, columns_of_2, columns_of_3, columns_of_4, columns_of_4_interleaved,
+    columns8, deinterleave, hsum8, interleave, load, load_at, madd, prefetch, prefetch_l2, smadd,
+    tree8, widen_add, widen_sum,
 };
 use super::{Sums, check_params, finish};
 use crate::data::{ColMajor, Dataset, RowMajor};
@@ -433,6 +433,14 @@ fn gather<const D: usize>(x: &[f32], base: usize) -> [f32x8; D] {
         && let Ok(rows) = <&[[f32; 4]; 8]>::try_from(rows)
     {
         let cols = columns_of_4(rows);
+        return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+    }
+    if D == 3
+        && cfg!(target_feature = "avx2")
+        && let Some(g) = x.get(base..base + 24)
+        && let Ok(v) = <&[[f32; 8]; 3]>::try_from(g.as_chunks::<8>().0)
+    {
+        let cols = columns_of_3(v);
         return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
     }
     if D == 2
