@@ -14,7 +14,8 @@
 //!   loads and an in-lane transpose, other `d` by a transpose of eight loads; with AVX2,
 //!   `d = 4` by whole-vector loads and the same transpose, which leaves the samples
 //!   interleaved in the lanes: `y` is loaded in that order and the sums are put back in
-//!   sample order before they are folded, so the bits do not change).
+//!   sample order before they are folded, so the bits do not change; and `d = 3` by
+//!   whole-vector loads, two blends and a `vpermps` per feature).
 //! * Row-major, `d ≥ 8`: blocks of eight rows. Each row's dot product runs over its 8-wide
 //!   chunks in one accumulator, starting from the first chunk's product; the eight
 //!   accumulators are summed together by a tree of pairwise sums (AVX: `vhaddps`) or lane by
