@@ -229,7 +229,7 @@ pub(crate) fn columns_of_4(rows: &[[f32; 4]; 8]) -> [f32x8; 4] {
         target_feature = "avx"
     )))]
     {
-        core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+        columns_by_value::<4>(rows.as_flattened())
     }
 }
 
@@ -288,13 +288,20 @@ pub(crate) fn columns_of_3(v: &[[f32; 8]; 3]) -> [f32x8; 3] {
         target_feature = "avx2"
     )))]
     {
-        let flat = v.as_flattened();
-        core::array::from_fn(|j| {
-            f32x8::new(core::array::from_fn(|k| {
-                flat.get(3 * k + j).copied().unwrap_or(0.0)
-            }))
-        })
+        columns_by_value::<3>(v.as_flattened())
     }
+}
+
+/// Eight rows of `D` values, one after the other in `flat`, turned into `D` columns value by
+/// value: lane `k` of `result[j]` is `flat[D·k + j]` (zero past the end). The fallback of the
+/// gathers where there is no shuffle to do it with.
+#[inline(always)]
+pub(crate) fn columns_by_value<const D: usize>(flat: &[f32]) -> [f32x8; D] {
+    core::array::from_fn(|j| {
+        f32x8::new(core::array::from_fn(|k| {
+            flat.get(D * k + j).copied().unwrap_or(0.0)
+        }))
+    })
 }
 
 /// Lane `p` of [`columns_of_4_interleaved`]'s columns holds row `INTERLEAVED[p]` of the eight.
@@ -394,12 +401,7 @@ pub(crate) fn columns_of_2(pairs: &[[f32; 4]; 4]) -> [f32x8; 2] {
     )))]
     {
         // Lane k of column j is pairs[k / 2][2·(k mod 2) + j].
-        let flat = pairs.as_flattened();
-        core::array::from_fn(|j| {
-            f32x8::new(core::array::from_fn(|k| {
-                flat.get(2 * k + j).copied().unwrap_or(0.0)
-            }))
-        })
+        columns_by_value::<2>(pairs.as_flattened())
     }
 }
 

@@ -43,9 +43,9 @@ use core::array;
 use wide::f32x8;
 
 use super::lanes::{
-    INTERLEAVES, PREFETCHES, columns_of_2, columns_of_3, columns_of_4, columns_of_4_interleaved,
-    columns8, deinterleave, hsum8, interleave, load, load_at, madd, prefetch, prefetch_l2, smadd,
-    tree8, widen_add, widen_sum,
+    INTERLEAVES, PREFETCHES, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
+    columns_of_4_interleaved, columns8, deinterleave, hsum8, interleave, load, load_at, madd,
+    prefetch, prefetch_l2, smadd, tree8, widen_add, widen_sum,
 };
 use super::{Sums, check_params, finish};
 use crate::data::{ColMajor, Dataset, RowMajor};
@@ -464,12 +464,8 @@ fn gather<const D: usize>(x: &[f32], base: usize) -> [f32x8; D] {
     // Lane k of feature j is x[base + k·D + j], read in place (copying the rows out, as
     // `rows.map` on an array of rows does, ran d = 7 at 1.2–1.5 ns per value in the default
     // build: the copy was repeated per feature and not unrolled).
-    match x.get(base..base + 8 * D) {
-        Some(g) => array::from_fn(|j| {
-            f32x8::new(array::from_fn(|k| g.get(k * D + j).copied().unwrap_or(0.0)))
-        }),
-        None => [f32x8::ZERO; D],
-    }
+    x.get(base..base + 8 * D)
+        .map_or([f32x8::ZERO; D], columns_by_value::<D>)
 }
 
 /// The column-major kernel for `d > 8`: per tile of samples, one sweep over the columns
