@@ -97,13 +97,7 @@ pub(crate) fn hsum8(v: [f32x8; 8]) -> f32x8 {
                 shuffle::<0b11_01_11_01>(a, b),
             )
         };
-        let [h0, h1, h2, h3, h4, h5, h6, h7] = v.map(|r| {
-            let [a0, a1, a2, a3, a4, a5, a6, a7] = r.to_array();
-            (
-                m128::from_array([a0, a1, a2, a3]),
-                m128::from_array([a4, a5, a6, a7]),
-            )
-        });
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = v.map(|r| halves(r.to_array()));
         // Rows 0–3 (p) and 4–7 (q): each row's low half summed in the low half's result,
         // its high half in the high half's.
         let half = |a: (m128, m128), b: (m128, m128), c: (m128, m128), d: (m128, m128)| {
@@ -124,6 +118,21 @@ pub(crate) fn hsum8(v: [f32x8; 8]) -> f32x8 {
     {
         f32x8::new(v.map(|r| tree8(r.to_array())))
     }
+}
+
+/// Eight values as two 128-bit halves: lanes 0–3, then lanes 4–7.
+#[cfg(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "sse",
+    not(target_feature = "avx")
+))]
+#[inline(always)]
+fn halves([a0, a1, a2, a3, a4, a5, a6, a7]: [f32; 8]) -> (safe_arch::m128, safe_arch::m128) {
+    use safe_arch::m128;
+    (
+        m128::from_array([a0, a1, a2, a3]),
+        m128::from_array([a4, a5, a6, a7]),
+    )
 }
 
 /// The lanes widened to f64 and summed in [`tree8`]'s order: the fold of a tile's f32
@@ -163,13 +172,7 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
     ))]
     {
         use safe_arch::{m128, transpose_four_m128};
-        let [h0, h1, h2, h3, h4, h5, h6, h7] = rows.map(|r| {
-            let [a0, a1, a2, a3, a4, a5, a6, a7] = *r;
-            (
-                m128::from_array([a0, a1, a2, a3]),
-                m128::from_array([a4, a5, a6, a7]),
-            )
-        });
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = rows.map(|r| halves(*r));
         let t = |mut a: m128, mut b: m128, mut c: m128, mut d: m128| {
             transpose_four_m128(&mut a, &mut b, &mut c, &mut d);
             [a, b, c, d].map(m128::to_array)
