@@ -217,6 +217,25 @@ pub(crate) fn columns_of_4(rows: &[[f32; 4]; 8]) -> [f32x8; 4] {
         target_feature = "avx"
     ))]
     {
+        columns_of_4_at(rows.each_ref())
+    }
+    #[cfg(not(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx"
+    )))]
+    {
+        columns_by_value::<4>(rows.as_flattened())
+    }
+}
+
+/// [`columns_of_4`] for eight rows anywhere in memory.
+#[inline(always)]
+pub(crate) fn columns_of_4_at(rows: [&[f32; 4]; 8]) -> [f32x8; 4] {
+    #[cfg(all(
+        any(target_arch = "x86", target_arch = "x86_64"),
+        target_feature = "avx"
+    ))]
+    {
         use safe_arch::load_unaligned_hi_lo_m256 as halves;
         let [r0, r1, r2, r3, r4, r5, r6, r7] = rows;
         // [row k | row k+4] for k = 0..4.
@@ -232,7 +251,7 @@ pub(crate) fn columns_of_4(rows: &[[f32; 4]; 8]) -> [f32x8; 4] {
         target_feature = "avx"
     )))]
     {
-        columns_by_value::<4>(rows.as_flattened())
+        core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
     }
 }
 
