@@ -675,11 +675,12 @@ fn rm_wide_c<const C: usize, const T: usize>(
         .map(|wc| wc.map(|c| load(&c)));
     let mut r_buf = [0.0f32; RM_TILE_MAX];
     let far = PREFETCHES && xs.len() >= FAR_VALUES;
-    for (ti, (xt, yt)) in xs
-        .chunks((t * d).max(1))
-        .zip(ys.chunks(t.max(1)))
-        .enumerate()
-    {
+    // Tiles by index, not a zip of two `chunks` iterators: with one copy of this loop per
+    // width the zip is no longer inlined, and out of line its length divides by a chunk size
+    // that the compiler cannot see is nonzero (a panic path).
+    for (ti, yt) in ys.chunks(t.max(1)).enumerate() {
+        let start = ti * t * d;
+        let xt = xs.get(start..start + yt.len() * d).unwrap_or(&[]);
         let yg = yt.as_chunks::<8>().0;
         let rg = r_buf.as_chunks_mut::<8>().0;
         // The next tile, asked for into L2 at an even rate over both sweeps: a share of its
