@@ -202,7 +202,7 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
         target_feature = "sse"
     )))]
     {
-        core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+        columns_by_row(rows)
     }
 }
 
@@ -251,7 +251,7 @@ pub(crate) fn columns_of_4_at(rows: [&[f32; 4]; 8]) -> [f32x8; 4] {
         target_feature = "avx"
     )))]
     {
-        core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+        columns_by_row(rows)
     }
 }
 
@@ -324,6 +324,17 @@ pub(crate) fn columns_by_value<const D: usize>(flat: &[f32]) -> [f32x8; D] {
             flat.get(D * k + j).copied().unwrap_or(0.0)
         }))
     })
+}
+
+/// Eight rows of `N` values anywhere in memory turned into `N` columns value by value: lane
+/// `k` of `result[j]` is `rows[k][j]`. The fallback of [`columns8`] and [`columns_of_4_at`].
+#[cfg(not(all(
+    any(target_arch = "x86", target_arch = "x86_64"),
+    target_feature = "avx"
+)))]
+#[inline(always)]
+fn columns_by_row<const N: usize>(rows: [&[f32; N]; 8]) -> [f32x8; N] {
+    core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
 }
 
 /// Lane `p` of [`columns_of_4_interleaved`]'s columns holds row `INTERLEAVED[p]` of the eight.

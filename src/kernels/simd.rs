@@ -20,7 +20,8 @@
 //!   chunks in one accumulator, starting from the first chunk's product; the eight
 //!   accumulators are summed together by a tree of pairwise sums (AVX: `vhaddps`) or lane by
 //!   lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. Rows of
-//!   exactly 8, 16, 24 or 32 features are fixed-size arrays, with `w` held in registers.
+//!   exactly 8, 16, 24 or 32 features are fixed-size arrays, with `w` held in registers; on
+//!   x86 every other `d` below 40 has its own copy of the kernel with `d` a constant.
 //!   The gradient of a tile of rows (at most 16 KiB of `x`) is then `Σₖ rₖ·xₖ`, four 8-wide
 //!   chunks at a time in registers, re-read from L1. Beyond 4 MiB of `x`, both sweeps ask
 //!   for the next tile by software prefetch, spread in proportion to their work.
@@ -602,18 +603,20 @@ fn grad_pair(a: &mut [f32x8; 2], r: &[f32x8], x: &[[f32; 8]]) {
 // Row-major, d ≥ 8: blocks of eight rows, dot products across features.
 // ---------------------------------------------------------------------------------------
 
+/// Whether every row-major `d` below 40 gets a copy of the wide kernel of its own, with `d`
+/// a constant (rows' offsets, the tail's length, the single gradient block): on x86. With
+/// them found at run time, d = 9–39 took 1.3–1.7× as long in cache (d = 9 0.36 → 0.21, d = 20
+/// 0.22 → 0.14 ns per value, native). Elsewhere (Cortex-M: no SIMD, flash counts) only rows
+/// of whole chunks have their own copy, and the gradient goes through [`tile_gradient`].
+const SPECIALISED: bool = cfg!(any(target_arch = "x86", target_arch = "x86_64"));
+
 fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
-    // On x86 every d below 40 gets code of its own, so that the rows' offsets and the tail's
-    // length are constants: with them found at run time, d = 9–39 took 1.3–1.7× as long in
-    // cache (d = 9 0.36 → 0.21, d = 20 0.22 → 0.14 ns per value, native). Elsewhere only rows
-    // of whole chunks do, to keep firmware small.
-    let fixed = cfg!(any(target_arch = "x86", target_arch = "x86_64"));
     match data.d() {
         8 => rm_wide_c::<1, 0>(data, w, b, grad, s),
         16 => rm_wide_c::<2, 0>(data, w, b, grad, s),
         24 => rm_wide_c::<3, 0>(data, w, b, grad, s),
         32 => rm_wide_c::<4, 0>(data, w, b, grad, s),
-        d if fixed && d < 40 => match d {
+        d if SPECIALISED && d < 40 => match d {
             9 => rm_wide_c::<1, 1>(data, w, b, grad, s),
             10 => rm_wide_c::<1, 2>(data, w, b, grad, s),
             11 => rm_wide_c::<1, 3>(data, w, b, grad, s),
@@ -732,7 +735,7 @@ fn rm_wide_c<const C: usize, const T: usize>(
         s.loss += widen_sum(l0 + l1);
         s.bias += widen_sum(b0 + b1);
         let (gc, gt) = grad.as_chunks_mut::<8>();
-        if C > 0 {
+        if SPECIALISED && C > 0 {
             // One block of at most four chunks: straight to it, with `d` a constant.
             chunk_block::<C>(xt, d, 0, rt, gc, next2);
         } else {
