@@ -663,6 +663,12 @@ fn rm_wide_c<const C: usize, const T: usize>(
     s: &mut Sums,
 ) {
     let d = if C > 0 { 8 * C + T } else { data.d() };
+    // `w` and `grad` have length d (checked by the caller): cut to it here, so that with C > 0
+    // their chunk and tail counts are constants too (else the tail's loops stay loops over
+    // arrays on the stack: d = 12 took 0.26 ns per value against d = 11's 0.18).
+    let (Some(w), Some(grad)) = (w.get(..d), grad.get_mut(..d)) else {
+        return;
+    };
     let (wc, wt) = w.as_chunks::<8>();
     let (x, y) = (data.x(), data.y());
     let n_full = data.n() / 8 * 8;
