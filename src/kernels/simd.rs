@@ -89,6 +89,12 @@ const RM_TILE_VALUES: usize = 4096;
 ///   only during the second sweep, or a fixed distance ahead in the first, did not help.
 const FAR_VALUES: usize = 1 << 20;
 const SMALL_PREFETCH_AHEAD: usize = 1024;
+/// How far ahead of its residual stream (in bytes of `x`) the pipelined row-major kernel
+/// asks for data beyond the caches. 512 MiB, paired rounds, fused ÷ read at d = 8/16/24/32:
+/// 1 KiB 1.09–1.22/1.16–1.32/1.24–1.48/1.68–1.69, 2 KiB 1.02–1.23/1.09–1.19/1.14–1.17/1.11–1.19,
+/// 3 KiB 1.05–1.10/1.15–1.17/1.21/1.21, 4 KiB and 8 KiB no better; the next tile spread
+/// over the steps (as the two-sweep kernel does) 1.09–1.20/1.28–1.30/–/1.31–1.34.
+const PIPELINE_AHEAD: usize = 2048;
 
 /// The longest chain of f32 additions into one accumulator in any kernel here, counting the
 /// merge of the two accumulator sets: `RM_TILE_MAX / 2 + 1` (the wide row-major gradient;
@@ -610,6 +616,11 @@ fn grad_pair(a: &mut [f32x8; 2], r: &[f32x8], x: &[[f32; 8]]) {
 /// of whole chunks have their own copy, and the gradient goes through [`tile_gradient`].
 const SPECIALISED: bool = cfg!(any(target_arch = "x86", target_arch = "x86_64"));
 
+/// Whether rows of exactly 8, 16, 24 or 32 features take [`rm_exact_pipelined`]: with AVX on
+/// x86. Without AVX an `f32x8` is two registers, the pipelined step's two halves do not fit
+/// in the sixteen, and it ran up to 1.2× slower in cache and 1.45× at 512 MiB (d = 32).
+const PIPELINED: bool = SPECIALISED && cfg!(target_feature = "avx");
+
 fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
     match data.d() {
         8 => rm_wide_c::<1, 0>(data, w, b, grad, s),
@@ -684,6 +695,14 @@ fn rm_wide_c<const C: usize, const T: usize>(
         .map(|wc| wc.map(|c| load(&c)));
     let mut r_buf = [0.0f32; RM_TILE_MAX];
     let far = PREFETCHES && xs.len() >= FAR_VALUES;
+    if PIPELINED && let Some(wv) = &w_exact {
+        rm_exact_pipelined::<C>(xs, ys, wv, bv, t, grad.as_chunks_mut::<8>().0, s, far);
+        for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
+            let r = row_residual(row, w, b, yi);
+            accumulate(row.iter().copied(), r, grad, s);
+        }
+        return;
+    }
     // Tiles by index, not a zip of two `chunks` iterators: with one copy of this loop per
     // width the zip is no longer inlined, and out of line its length divides by a chunk size
     // that the compiler cannot see is nonzero (a panic path).
@@ -754,6 +773,95 @@ fn rm_wide_c<const C: usize, const T: usize>(
     for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
         let r = row_residual(row, w, b, yi);
         accumulate(row.iter().copied(), r, grad, s);
+    }
+}
+
+/// The tile loop of [`rm_wide_c`] for rows of exactly `C` chunks, software-pipelined: each
+/// step forms the residuals of a group of eight rows of the *next* tile and adds the
+/// gradient of the same group of the current tile, whose residuals are complete. The two
+/// halves of a step do not depend on each other, so the core overlaps the next tile's first
+/// reads (from L2, L3 or DRAM) with arithmetic on data in L1, where the two-sweep tile
+/// left the memory idle through its gradient sweep. The gradient of each tile is added
+/// row pair by row pair into the same two accumulator sets, its loss and bias summed from
+/// its residuals in order and every fold into f64 made in tile order: the bits of the
+/// two-sweep tile. Two tiles of residuals (2 KiB) on the stack.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn rm_exact_pipelined<const C: usize>(
+    xs: &[f32],
+    ys: &[f32],
+    wv: &[f32x8; C],
+    bv: f32x8,
+    t: usize,
+    gc: &mut [[f64; 8]],
+    s: &mut Sums,
+    far: bool,
+) {
+    let groups = xs.as_chunks::<8>().0.as_chunks::<C>().0.as_chunks::<8>().0;
+    let yg = ys.as_chunks::<8>().0;
+    let tg = (t / 8).max(1);
+    let n_tiles = groups.len().div_ceil(tg);
+    let tile = |i: usize| {
+        let lo = i.saturating_mul(tg);
+        let hi = lo.saturating_add(tg);
+        (
+            groups
+                .get(lo..hi)
+                .or_else(|| groups.get(lo..))
+                .unwrap_or(&[]),
+            yg.get(lo..hi).or_else(|| yg.get(lo..)).unwrap_or(&[]),
+        )
+    };
+    let mut r = [[[0.0f32; 8]; RM_TILE_MAX / 8]; 2];
+    {
+        let (x0, y0) = tile(0);
+        for ((xg, y), rg) in x0.iter().zip(y0).zip(&mut r[0]) {
+            *rg = exact_residual::<C>(xg, wv, bv, load(y)).to_array();
+        }
+    }
+    for ti in 0..n_tiles {
+        let [ra, rb] = &mut r;
+        let (cur, nxt) = if ti % 2 == 0 { (&*ra, rb) } else { (&*rb, ra) };
+        let (xc, _) = tile(ti);
+        let (xn, yn) = tile(ti + 1);
+        let cur = cur.get(..xc.len()).unwrap_or(&[]);
+        let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
+        for pair in cur.chunks(2) {
+            if let Some(r) = pair.first().map(load) {
+                l0 = madd(r, r, l0);
+                b0 += r;
+            }
+            if let Some(r) = pair.get(1).map(load) {
+                l1 = madd(r, r, l1);
+                b1 += r;
+            }
+        }
+        s.loss += widen_sum(l0 + l1);
+        s.bias += widen_sum(b0 + b1);
+        // Beyond the caches, the group PIPELINE_AHEAD bytes past the one whose residuals
+        // are being formed is asked into L2.
+        let ahead = (ti + 1) * tg + PIPELINE_AHEAD / (8 * 32 * C);
+        let (mut a0, mut a1) = ([f32x8::ZERO; C], [f32x8::ZERO; C]);
+        for (k, (xg, rg)) in xc.iter().zip(cur).enumerate() {
+            if let (Some(xn), Some(y), Some(rn)) = (xn.get(k), yn.get(k), nxt.get_mut(k)) {
+                *rn = exact_residual::<C>(xn, wv, bv, load(y)).to_array();
+            }
+            if far && let Some(g) = groups.get(ahead + k) {
+                prefetch_l2_lines(g.as_flattened().as_flattened());
+            }
+            for ([xe, xo], [r0, r1]) in xg.as_chunks::<2>().0.iter().zip(rg.as_chunks::<2>().0) {
+                let (re, ro) = (f32x8::splat(*r0), f32x8::splat(*r1));
+                for (a, xv) in a0.iter_mut().zip(xe) {
+                    *a = madd(re, load(xv), *a);
+                }
+                for (a, xv) in a1.iter_mut().zip(xo) {
+                    *a = madd(ro, load(xv), *a);
+                }
+            }
+        }
+        for (gl, (x0, x1)) in gc.iter_mut().zip(a0.iter().zip(&a1)) {
+            widen_add(gl, *x0 + *x1);
+        }
     }
 }
 
