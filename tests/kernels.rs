@@ -69,12 +69,12 @@ proptest! {
     }
 }
 
-/// Every n from 1 to 3 tiles past the vector width and every d to 41 (each row-major width
-/// with code of its own, 8–39, and past it), at every offset 0..8, both layouts: each tail and
-/// block boundary on purpose.
+/// Every n from 1 to 3 tiles past the vector width and every d to 48 (each row-major width
+/// with code of its own on x86: 8–39, and wider rows with each of the eight tails, 40–47), at
+/// offsets 0, 1, 3 and 7, both layouts: each tail and block boundary on purpose.
 #[test]
 fn every_small_shape_and_offset() {
-    for d in 1..=41 {
+    for d in 1..=48 {
         for n in (1..=40).chain([255, 256, 257, 263, 520]) {
             let x: Vec<f32> = (0..n * d)
                 .map(|k| ((k * 7919) % 263) as f32 / 131.0 - 1.0)
