@@ -21,10 +21,14 @@
 //!   accumulators are summed together by a tree of pairwise sums (AVX: `vhaddps`) or lane by
 //!   lane (otherwise), both in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. Rows of
 //!   exactly 8, 16, 24 or 32 features are fixed-size arrays, with `w` held in registers; on
-//!   x86 every other `d` below 40 has its own copy of the kernel with `d` a constant.
+//!   x86 every other `d` below 40 has its own copy of the kernel with `d` a constant, and
+//!   wider rows one copy per tail length `d mod 8`.
 //!   The gradient of a tile of rows (at most 16 KiB of `x`) is then `Σₖ rₖ·xₖ`, four 8-wide
 //!   chunks at a time in registers, re-read from L1. Beyond 4 MiB of `x`, both sweeps ask
-//!   for the next tile by software prefetch, spread in proportion to their work.
+//!   for the next tile by software prefetch, spread in proportion to their work. With AVX,
+//!   rows of 8–32 whole chunks are software-pipelined instead: each step forms the residuals
+//!   of eight rows of the next tile and adds the gradient of eight rows of this one (beyond
+//!   4 MiB asking for the data 2 KiB ahead), in the same order, so with the same bits.
 //!
 //! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
 //! tails (`d mod 8`) are real values moved into lanes (each row's last eight values,
