@@ -827,7 +827,8 @@ fn rm_exact_pipelined<const C: usize>(
 ) {
     let groups = xs.as_chunks::<8>().0.as_chunks::<C>().0.as_chunks::<8>().0;
     let yg = ys.as_chunks::<8>().0;
-    let tg = (t / 8).max(1);
+    // Groups per tile; the residual buffers hold RM_TILE_MAX rows.
+    let tg = (t / 8).clamp(1, RM_TILE_MAX / 8);
     let n_tiles = groups.len().div_ceil(tg);
     let tile = |i: usize| {
         let lo = i.saturating_mul(tg);
@@ -868,7 +869,7 @@ fn rm_exact_pipelined<const C: usize>(
         s.bias += widen_sum(b0 + b1);
         // Beyond the caches, the group PIPELINE_AHEAD bytes past the one whose residuals
         // are being formed is asked into L2.
-        let ahead = (ti + 1) * tg + PIPELINE_AHEAD / (8 * 32 * C);
+        let ahead = (ti + 1) * tg + PIPELINE_AHEAD / (8 * 32 * C).max(1);
         let (mut a0, mut a1) = ([f32x8::ZERO; C], [f32x8::ZERO; C]);
         for (k, (xg, rg)) in xc.iter().zip(cur).enumerate() {
             if let (Some(xn), Some(y), Some(rn)) = (xn.get(k), yn.get(k), nxt.get_mut(k)) {
