@@ -774,19 +774,7 @@ fn rm_wide_c<const C: usize, const T: usize>(
             }
         }
         let rt = r_buf.get(..yt.len()).unwrap_or(&[]);
-        let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
-        for pair in rt.as_chunks::<8>().0.chunks(2) {
-            if let Some(r) = pair.first().map(load) {
-                l0 = madd(r, r, l0);
-                b0 += r;
-            }
-            if let Some(r) = pair.get(1).map(load) {
-                l1 = madd(r, r, l1);
-                b1 += r;
-            }
-        }
-        s.loss += widen_sum(l0 + l1);
-        s.bias += widen_sum(b0 + b1);
+        add_loss_bias(rt.as_chunks::<8>().0, s);
         let (gc, gt) = grad.as_chunks_mut::<8>();
         if SPECIALISED && C > 0 {
             // One block of at most four chunks: straight to it, with `d` a constant.
@@ -854,19 +842,7 @@ fn rm_exact_pipelined<const C: usize>(
         let (xc, _) = tile(ti);
         let (xn, yn) = tile(ti + 1);
         let cur = cur.get(..xc.len()).unwrap_or(&[]);
-        let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
-        for pair in cur.chunks(2) {
-            if let Some(r) = pair.first().map(load) {
-                l0 = madd(r, r, l0);
-                b0 += r;
-            }
-            if let Some(r) = pair.get(1).map(load) {
-                l1 = madd(r, r, l1);
-                b1 += r;
-            }
-        }
-        s.loss += widen_sum(l0 + l1);
-        s.bias += widen_sum(b0 + b1);
+        add_loss_bias(cur, s);
         // Beyond the caches, the group PIPELINE_AHEAD bytes past the one whose residuals
         // are being formed is asked into L2.
         let ahead = (ti + 1) * tg + PIPELINE_AHEAD / (8 * 32 * C).max(1);
@@ -892,6 +868,25 @@ fn rm_exact_pipelined<const C: usize>(
             widen_add(gl, *x0 + *x1);
         }
     }
+}
+
+/// Adds a tile's `Σ r²` and `Σ r` into `s`, from its residual vectors in order (even and
+/// odd vectors in two accumulator sets, merged, folded into f64).
+#[inline(always)]
+fn add_loss_bias(r: &[[f32; 8]], s: &mut Sums) {
+    let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
+    for pair in r.chunks(2) {
+        if let Some(r) = pair.first().map(load) {
+            l0 = madd(r, r, l0);
+            b0 += r;
+        }
+        if let Some(r) = pair.get(1).map(load) {
+            l1 = madd(r, r, l1);
+            b1 += r;
+        }
+    }
+    s.loss += widen_sum(l0 + l1);
+    s.bias += widen_sum(b0 + b1);
 }
 
 /// Residuals of eight rows (`xg` holds `8·d` values): per row one accumulator over the 8-wide
