@@ -854,19 +854,11 @@ fn rm_exact_pipelined<const C: usize>(
             if far && let Some(g) = groups.get(ahead + k) {
                 prefetch_l2_lines(g.as_flattened().as_flattened());
             }
-            for ([xe, xo], [r0, r1]) in xg.as_chunks::<2>().0.iter().zip(rg.as_chunks::<2>().0) {
-                let (re, ro) = (f32x8::splat(*r0), f32x8::splat(*r1));
-                for (a, xv) in a0.iter_mut().zip(xe) {
-                    *a = madd(re, load(xv), *a);
-                }
-                for (a, xv) in a1.iter_mut().zip(xo) {
-                    *a = madd(ro, load(xv), *a);
-                }
+            for ([xe, xo], &[r0, r1]) in xg.as_chunks::<2>().0.iter().zip(rg.as_chunks::<2>().0) {
+                add_pair(&mut a0, &mut a1, xe, xo, r0, r1);
             }
         }
-        for (gl, (x0, x1)) in gc.iter_mut().zip(a0.iter().zip(&a1)) {
-            widen_add(gl, *x0 + *x1);
-        }
+        fold_sets(gc, &a0, &a1);
     }
 }
 
@@ -1082,17 +1074,9 @@ fn chunk_block<const K: usize>(
             if let Some(c) = pf.next() {
                 prefetch_l2_lines(c);
             }
-            let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
-            for (a, xv) in a0.iter_mut().zip(xe) {
-                *a = madd(re, load(xv), *a);
-            }
-            for (a, xv) in a1.iter_mut().zip(xo) {
-                *a = madd(ro, load(xv), *a);
-            }
+            add_pair(&mut a0, &mut a1, xe, xo, r0, r1);
         }
-        for (gl, (x0, x1)) in g.iter_mut().zip(a0.iter().zip(&a1)) {
-            widen_add(gl, *x0 + *x1);
-        }
+        fold_sets(g, &a0, &a1);
         return;
     }
     for (pair, &[r0, r1]) in xt.chunks_exact((2 * d).max(1)).zip(rp) {
@@ -1101,16 +1085,36 @@ fn chunk_block<const K: usize>(
         }
         let (xe, xo) = pair.split_at_checked(d).unwrap_or((&[], &[]));
         if let (Some(xe), Some(xo)) = (segment::<K>(xe, lo), segment::<K>(xo, lo)) {
-            let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
-            for (a, xv) in a0.iter_mut().zip(xe) {
-                *a = madd(re, load(xv), *a);
-            }
-            for (a, xv) in a1.iter_mut().zip(xo) {
-                *a = madd(ro, load(xv), *a);
-            }
+            add_pair(&mut a0, &mut a1, xe, xo, r0, r1);
         }
     }
-    for (gl, (x0, x1)) in g.iter_mut().zip(a0.iter().zip(&a1)) {
+    fold_sets(g, &a0, &a1);
+}
+
+/// One row pair's terms of the gradient, chunk by chunk: `a0 += r0·xe`, `a1 += r1·xo` (even
+/// and odd rows in their own accumulator sets).
+#[inline(always)]
+fn add_pair<const K: usize>(
+    a0: &mut [f32x8; K],
+    a1: &mut [f32x8; K],
+    xe: &[[f32; 8]; K],
+    xo: &[[f32; 8]; K],
+    r0: f32,
+    r1: f32,
+) {
+    let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
+    for (a, xv) in a0.iter_mut().zip(xe) {
+        *a = madd(re, load(xv), *a);
+    }
+    for (a, xv) in a1.iter_mut().zip(xo) {
+        *a = madd(ro, load(xv), *a);
+    }
+}
+
+/// Merges the two accumulator sets of a tile's gradient block and folds them into `g`.
+#[inline(always)]
+fn fold_sets<const K: usize>(g: &mut [[f64; 8]], a0: &[f32x8; K], a1: &[f32x8; K]) {
+    for (gl, (x0, x1)) in g.iter_mut().zip(a0.iter().zip(a1)) {
         widen_add(gl, *x0 + *x1);
     }
 }
