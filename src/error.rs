@@ -36,6 +36,12 @@ pub enum What {
     State,
     /// A caller-provided scratch buffer.
     Scratch,
+    /// The mini-batch size `B`.
+    BatchSize,
+    /// A schedule's regularisation strength `α`.
+    Alpha,
+    /// A schedule's offset or other setting.
+    Schedule,
 }
 
 impl fmt::Display for What {
@@ -56,6 +62,9 @@ impl fmt::Display for What {
             What::Order => "order buffer",
             What::State => "optimizer state",
             What::Scratch => "scratch buffer",
+            What::BatchSize => "batch size B",
+            What::Alpha => "alpha",
+            What::Schedule => "schedule setting",
         })
     }
 }
@@ -128,9 +137,28 @@ pub enum Error {
     /// The normal equations of a least-squares problem are singular at f64 precision: the
     /// features (with the constant column of the bias) are linearly dependent.
     Singular,
-    /// Gradient descent diverged: at this epoch the loss or the gradient became non-finite, or
-    /// the update would have made a parameter non-finite. The model holds the last finite
-    /// parameters (those in force at the start of that epoch).
+    /// A learning-rate schedule gives, at step `step`, a rate that is not a positive normal
+    /// float (it decayed to zero, underflowed, overflowed or is NaN). The check runs before an
+    /// epoch, batch or step writes anything.
+    Schedule {
+        /// The first step whose rate is unusable.
+        step: u64,
+        /// That rate, widened to f64.
+        rate: f64,
+    },
+    /// The step counter cannot count the updates asked for: `steps + updates` overflows `u64`.
+    /// Nothing was written.
+    StepCounter {
+        /// The counter's value.
+        steps: u64,
+        /// The updates the call would make.
+        updates: u64,
+    },
+    /// The fit diverged. Gradient descent: at this epoch the loss or the gradient became
+    /// non-finite, the update would have made a parameter non-finite, or the loss grew by more
+    /// than its rounding bound (which a stable step size never does); the model holds the
+    /// parameters in force at the start of that epoch. SGD's `fit`: the epoch loss exceeded
+    /// the first epoch's by the factor its docs give.
     Diverged {
         /// The 1-based epoch at which it happened.
         epoch: usize,
@@ -165,9 +193,14 @@ impl fmt::Display for Error {
                 f,
                 "the {what} is not finite: the data hold NaN/inf or overflow f32 at these parameters"
             ),
-            Error::InvalidParameter { what, value } => {
-                write!(f, "invalid {what}: {value}")
-            }
+            Error::InvalidParameter { what, value } => match what {
+                What::LearningRate => write!(
+                    f,
+                    "invalid learning rate {value}: it must be a positive normal float (finite, \
+                     and not so small that a step cannot move a parameter)"
+                ),
+                _ => write!(f, "invalid {what}: {value}"),
+            },
             Error::Rejected { step } => write!(
                 f,
                 "update {step} rejected: a parameter would have become non-finite; the model is unchanged"
@@ -176,9 +209,20 @@ impl fmt::Display for Error {
             Error::Singular => f.write_str(
                 "the normal equations are singular: the features (and the bias) are linearly dependent",
             ),
+            Error::Schedule { step, rate } => write!(
+                f,
+                "the learning-rate schedule gives rate {rate} at step {step}: not a positive \
+                 normal float (it decayed to zero or overflowed); nothing was written"
+            ),
+            Error::StepCounter { steps, updates } => write!(
+                f,
+                "the step counter {steps} cannot take {updates} more updates without overflowing; \
+                 nothing was written"
+            ),
             Error::Diverged { epoch, what } => write!(
                 f,
-                "diverged at epoch {epoch}: the {what} became non-finite; the model holds the last finite parameters"
+                "diverged at epoch {epoch}: the {what} became non-finite or grew; the model holds \
+                 the parameters from before that epoch's update"
             ),
         }
     }

@@ -2,7 +2,10 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, What};
-use crate::kernels::simd;
+use crate::kernels::simd::{self, F32_CHAIN};
+
+const U: f64 = 1.0 / 16_777_216.0; // 2⁻²⁴: f32 unit roundoff
+const U64: f64 = 1.0 / 9_007_199_254_740_992.0; // 2⁻⁵³
 
 /// Full-batch gradient descent on the mean squared error `L = (1/n)·Σ (xᵢ·w + b − yᵢ)²`.
 ///
@@ -22,7 +25,7 @@ use crate::kernels::simd;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GradientDescent {
-    /// The step size η: finite and positive. It is applied in f64.
+    /// The step size η: a positive normal float. It is applied in f64.
     pub learning_rate: f64,
     /// The most epochs (passes and updates) to run; 0 only evaluates the loss.
     pub max_epochs: usize,
@@ -96,12 +99,21 @@ impl GradientDescent {
     ///
     /// # Errors
     /// Before any change to `w` and `b`: [`Error::InvalidParameter`] for a learning rate that
-    /// is not finite and positive, a tolerance that is not finite and ≥ 0, or a non-finite
-    /// initial `w` or `b`; [`Error::Length`] if `w` or `grad` does not have `d` elements;
-    /// [`Error::NonFinite`] if the first pass is not finite (NaN/∞ in the data, or an
-    /// overflow at the initial parameters). During the fit: [`Error::Diverged`] with the
-    /// epoch at which the loss or gradient became non-finite, or an update would have made a
-    /// parameter non-finite; `w` and `b` then hold the last finite parameters.
+    /// is not a positive normal float, a tolerance that is not finite and ≥ 0, or a
+    /// non-finite initial `w` or `b`; [`Error::Length`] if `w` or `grad` does not have `d`
+    /// elements; [`Error::NonFiniteData`] with the row and column of the first NaN/∞ in the
+    /// data; [`Error::NonFinite`] if the first pass overflows at the initial parameters.
+    /// During the fit: [`Error::Diverged`] with the epoch at which the loss or gradient
+    /// became non-finite, an update would have made a parameter non-finite, or the loss grew
+    /// by more than its rounding bound ([`Diverged`](Error::Diverged) explains); `w` and `b`
+    /// then hold the parameters in force at the start of that epoch.
+    ///
+    /// Full-batch GD with a constant rate lowers the least-squares loss at every epoch
+    /// exactly when `η < 2/λ_max` (`λ_max` the largest eigenvalue of `(2/n)·X̃ᵀX̃`, `X̃` the data
+    /// with a column of ones), so growth beyond rounding is divergence, not noise: the loss
+    /// of epoch `k` may exceed that of epoch `k−1` only by the bound on the rounding of both
+    /// passes and of the parameters to f32, computed from `Σy²`, `Σx²` (one extra pass, the
+    /// first time the loss grows at all) and the current parameters.
     pub fn fit(
         &self,
         data: &Dataset<'_>,
@@ -143,9 +155,11 @@ impl GradientDescent {
         let n = data.n() as f64;
         let step = self.learning_rate * 2.0 / n;
         let mut previous: Option<f64> = None;
+        let mut growth = Growth::new(data);
         let mut epoch = 0;
         let reason = loop {
             let sums = pass(data, w, *b, grad, epoch + 1)?;
+            growth.check(data, w, *b, sums.mse(), epoch + 1)?;
             if epoch == self.max_epochs {
                 return Ok(Report {
                     epochs: epoch,
@@ -188,6 +202,7 @@ impl GradientDescent {
             previous = Some(loss);
         };
         let sums = pass(data, w, *b, grad, epoch + 1)?;
+        growth.check(data, w, *b, sums.mse(), epoch + 1)?;
         Ok(Report {
             epochs: epoch,
             loss: sums.mse(),
@@ -197,7 +212,7 @@ impl GradientDescent {
 
     fn validate(&self, w: &[f32], b: f32) -> Result<(), Error> {
         let lr = self.learning_rate;
-        if !(lr.is_finite() && lr > 0.0) {
+        if !(lr.is_normal() && lr > 0.0) {
             return Err(Error::InvalidParameter {
                 what: What::LearningRate,
                 value: lr,
@@ -233,7 +248,7 @@ pub(crate) fn check_model(w: &[f32], b: f32) -> Result<(), Error> {
 }
 
 /// One fused pass at the start of `epoch`; a non-finite result is the data's fault at the
-/// first epoch and divergence after it.
+/// first epoch (located then, on the error path) and divergence after it.
 fn pass(
     data: &Dataset<'_>,
     w: &[f32],
@@ -243,6 +258,94 @@ fn pass(
 ) -> Result<crate::kernels::Sums, Error> {
     simd::gradient(data, w, b, grad).map_err(|e| match e {
         Error::NonFinite(what) if epoch > 1 => Error::Diverged { epoch, what },
+        Error::NonFinite(what) => data.check_finite().err().unwrap_or(Error::NonFinite(what)),
         other => other,
     })
+}
+
+/// The loss-growth test of [`GradientDescent::fit`]: the previous epoch's loss and
+/// parameter norms, and the data's `Σy²` and `Σx²`, summed the first time they are needed.
+struct Growth {
+    n: f64,
+    gamma: f64,
+    gamma_sum: f64,
+    previous: Option<(f64, f64, f64)>,
+    sums: Option<(f64, f64)>,
+}
+
+/// `γₖ = k·u/(1 − k·u)`, `u = 2⁻²⁴`.
+fn gamma(k: usize) -> f64 {
+    let ku = k as f64 * U;
+    ku / (1.0 - ku)
+}
+
+impl Growth {
+    fn new(data: &Dataset<'_>) -> Self {
+        let n = data.n() as f64;
+        Growth {
+            n,
+            gamma: gamma(data.d() + 2),
+            gamma_sum: gamma(F32_CHAIN + 1) + 2.0 * n * U64,
+            previous: None,
+            sums: None,
+        }
+    }
+
+    /// The bound on a pass's mean-loss error, and on the loss change from rounding the
+    /// parameters to f32, at loss `loss` and parameter norms `ww = ‖w‖²`, `bb = b²`.
+    ///
+    /// With `S_r = n·L` and `S_A = 3·(n·b² + Σy² + ‖w‖²·Σx²) ≥ Σᵢ Aᵢ²` (`Aᵢ = |b| + |yᵢ| +
+    /// Σⱼ|xᵢⱼwⱼ|`, by Cauchy–Schwarz), a pass's mean loss is within
+    /// `(2/n)·(2γ·(2√(S_A·S_r) + γ·S_A) + γ_s·S_r)` of the exact one (the bound of
+    /// `kernels::bound`, its `Σ Aᵢ|rᵢ|` bounded by `√(S_A·S_r)`, `γ_s` that of the f32 chains
+    /// and the f64 sums), and rounding the parameters to f32 moves each residual by at most
+    /// `u·Aᵢ`, so the loss by at most `(u/n)·(2√(S_A·S_r) + u·S_A)`.
+    fn bound(&self, (yy, xx): (f64, f64), loss: f64, ww: f64, bb: f64) -> f64 {
+        let s_a = 3.0 * (self.n * bb + yy + ww * xx);
+        let s_r = self.n * loss;
+        let cross = 2.0 * libm::sqrt(s_a * s_r);
+        let g = self.gamma;
+        let pass = 2.0 / self.n * (2.0 * g * (cross + g * s_a) + self.gamma_sum * s_r);
+        let params = U / self.n * (cross + U * s_a);
+        pass + params
+    }
+
+    /// [`Error::Diverged`] if `loss` (the mean squared error at `w`, `b`, the start of
+    /// `epoch`) exceeds the previous epoch's by more than twice the sum of both epochs'
+    /// bounds (doubled, as in `kernels::bound`, for the rounding of the bound itself).
+    fn check(
+        &mut self,
+        data: &Dataset<'_>,
+        w: &[f32],
+        b: f32,
+        loss: f64,
+        epoch: usize,
+    ) -> Result<(), Error> {
+        let ww: f64 = w.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
+        let bb = f64::from(b) * f64::from(b);
+        if let Some((prev, prev_ww, prev_bb)) = self.previous
+            && loss > prev
+        {
+            let sums = *self.sums.get_or_insert_with(|| magnitudes(data));
+            let allowed = self.bound(sums, loss, ww, bb) + self.bound(sums, prev, prev_ww, prev_bb);
+            if loss - prev > 2.0 * allowed {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: What::Loss,
+                });
+            }
+        }
+        self.previous = Some((loss, ww, bb));
+        Ok(())
+    }
+}
+
+/// `Σ yᵢ²` and `Σ xᵢⱼ²` in f64.
+fn magnitudes(data: &Dataset<'_>) -> (f64, f64) {
+    let sq = |v: &[f32]| v.iter().map(|&a| f64::from(a) * f64::from(a)).sum::<f64>();
+    let xx = match data {
+        Dataset::RowMajor(v) => sq(v.x()),
+        Dataset::ColMajor(v) => v.columns().map(sq).sum(),
+    };
+    (sq(data.y()), xx)
 }

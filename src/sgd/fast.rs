@@ -21,7 +21,7 @@ use core::cell::Cell;
 use rand_core::Rng;
 use wide::f32x8;
 
-use super::schedule::Schedule;
+use super::schedule::{Schedule, usable};
 use super::update::Sample;
 use crate::error::Error;
 use crate::kernels::lanes::{load, madd, prefetch, smadd, tree8};
@@ -401,15 +401,16 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
         let r = p + (bias - yi);
         let lr = schedule.rate(step);
         let lr2 = lr + lr;
-        if !(lr2.is_finite() && lr > 0.0) {
+        if !(lr2.is_finite() && usable(lr)) {
             // A rate `step` rejects, or one whose double overflows: its path's.
             count = k;
             break;
         }
         // w ← w − (η·2r)·x, all or nothing. `(2η)·r` rounds the same real number as `η·(2r)`
         // (doubling is exact) one multiplication sooner after r; the two differ only if 2η or
-        // 2r overflows: the first is left to the per-sample path above, the second rejected
-        // below, as `step` rejects the infinite update it makes.
+        // 2r overflows: the first is left to the per-sample path above, and the second cannot
+        // happen here, since a sample whose r² overflows is rejected below, as `step` rejects
+        // it.
         let c = lr2 * r;
         let cv = f32x8::splat(c);
         let nb = bias - c;
@@ -420,7 +421,7 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
             probe += *n * 0.0;
         }
         let (ntail, tail_ok) = tail.update(xt, c);
-        let good = (r + r).is_finite()
+        let good = (r * r).is_finite()
             && nb.is_finite()
             && tail_ok
             && probe.to_array().iter().all(|v| *v == 0.0);
@@ -431,7 +432,8 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
         wv = nw;
         tail = ntail;
         bias = nb;
-        step += 1;
+        // The caller checked that the counter has room for the epoch.
+        step = step.saturating_add(1);
         loss += f64::from(r * r);
     }
     // Finish the order (after an error too), so that `order` and the generator do not depend

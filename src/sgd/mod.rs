@@ -177,8 +177,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         let (n, d) = (data.n(), data.d());
         check_len(What::Weights, d, w.len())?;
         check_len(What::Order, n, order.len())?;
-        self.update.check(d)?;
-        check_model(w, *b)?;
+        self.ready(d, w, *b, n as u64)?;
         // Plain SGD over rows runs a loop with the weights in registers that computes what
         // `step` computes, and for some widths draws the order as it goes (the same
         // permutation; otherwise it is drawn here first); it leaves any samples it does not
@@ -274,7 +273,12 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         let (n, d) = (data.n(), data.d());
         let bsize = batch.y.len();
         if bsize == 0 {
-            return Err(Error::Empty(What::Rows));
+            return Err(Error::Empty(What::BatchSize));
+        }
+        if !self.update.takes_batches() {
+            return Err(Error::Unsupported(
+                "the normalized step is defined for one sample: use a batch size of 1",
+            ));
         }
         for (what, expected, found) in [
             (What::Weights, d, w.len()),
@@ -284,8 +288,7 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         ] {
             check_len(what, expected, found)?;
         }
-        self.update.check(d)?;
-        check_model(w, *b)?;
+        self.ready(d, w, *b, n.div_ceil(bsize) as u64)?;
         permutation(order, rng)?;
         let mut loss = 0.0f64;
         for idx in order.chunks(bsize) {
@@ -332,20 +335,15 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
                     });
                 }
             };
-            let lr = self.schedule.rate(self.steps);
-            if !(lr.is_finite() && lr > 0.0) {
-                return Err(Error::InvalidParameter {
-                    what: What::LearningRate,
-                    value: f64::from(lr),
-                });
-            }
+            let lr = self.rate()?;
+            let next = self.next_step()?;
             let grad = Grad::Sums {
                 w: batch.grad,
                 b: sums.bias,
                 scale: 2.0 / m as f64,
             };
             self.update.apply(w, b, grad, lr, self.steps)?;
-            self.steps += 1;
+            self.steps = next;
             loss += sums.loss;
         }
         let loss = loss / n as f64;
@@ -446,26 +444,60 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         y: f32,
         row: usize,
     ) -> Result<f32, Error> {
-        let lr = self.schedule.rate(self.steps);
-        if !(lr.is_finite() && lr > 0.0) {
-            return Err(Error::InvalidParameter {
-                what: What::LearningRate,
-                value: f64::from(lr),
-            });
-        }
+        let lr = self.rate()?;
+        let next = self.next_step()?;
         let r = match x {
             Sample::Row(x) => fast::row_residual(x, w, *b, y),
             Sample::Strided { .. } => fast::seq_residual(x.values(), w, *b, y),
         };
         // With finite parameters a finite residual implies a finite sample (NaN and ∞
-        // propagate through the dot product), so the sample is only scanned when r is not.
-        if !r.is_finite() {
+        // propagate through the dot product), so the sample is only scanned when r² is not
+        // finite; a finite r whose square overflows is rejected (the loss must stay finite).
+        let loss = r * r;
+        if !loss.is_finite() {
             return Err(classify(w, *b, x, y, row, self.steps));
         }
         self.update
             .apply(w, b, Grad::Sample { x, g: 2.0 * r }, lr, self.steps)?;
-        self.steps += 1;
-        Ok(r * r)
+        self.steps = next;
+        Ok(loss)
+    }
+
+    /// The rate of the next step, if usable.
+    #[inline(always)]
+    fn rate(&self) -> Result<f32, Error> {
+        let lr = self.schedule.rate(self.steps);
+        if schedule::usable(lr) {
+            Ok(lr)
+        } else {
+            Err(Error::Schedule {
+                step: self.steps,
+                rate: f64::from(lr),
+            })
+        }
+    }
+
+    /// The counter after one more step, if it does not overflow.
+    #[inline(always)]
+    fn next_step(&self) -> Result<u64, Error> {
+        self.steps.checked_add(1).ok_or(Error::StepCounter {
+            steps: self.steps,
+            updates: 1,
+        })
+    }
+
+    /// Every check an epoch of `updates` updates can fail, before anything is drawn or
+    /// written: the rule's state, the model, the step counter and the schedule's rates.
+    fn ready(&self, d: usize, w: &[f32], b: f32, updates: u64) -> Result<(), Error> {
+        self.update.check(d)?;
+        check_model(w, b)?;
+        if self.steps.checked_add(updates).is_none() {
+            return Err(Error::StepCounter {
+                steps: self.steps,
+                updates,
+            });
+        }
+        self.schedule.check(self.steps, updates)
     }
 }
 

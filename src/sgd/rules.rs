@@ -13,7 +13,7 @@ use core::ops::{Add, Div, Mul, Sub};
 
 use wide::f32x8;
 
-use super::update::{Grad, Update};
+use super::update::{Grad, Update, check_grad};
 use crate::error::{Error, What};
 
 /// The arithmetic a rule needs, on one value (`f32`) or eight (`f32x8`).
@@ -261,6 +261,8 @@ impl Update for Momentum<'_> {
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
+        check_grad(w, &grad)?;
+        self.check(w.len())?;
         let rule = MomentumStep {
             mu: self.momentum,
             tau: self.dampening,
@@ -367,6 +369,8 @@ impl Update for Adam<'_> {
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
+        check_grad(w, &grad)?;
+        self.check(w.len())?;
         let k = self.k.saturating_add(1);
         let kf = k.min(i32::MAX as u64) as i32;
         let rule = AdamStep {
@@ -418,6 +422,10 @@ impl Update for Normalized {
         Ok(())
     }
 
+    fn takes_batches(&self) -> bool {
+        false
+    }
+
     fn apply(
         &mut self,
         w: &mut [f32],
@@ -426,6 +434,8 @@ impl Update for Normalized {
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
+        check_grad(w, &grad)?;
+        self.check(w.len())?;
         let Grad::Sample { x, .. } = grad else {
             return Err(Error::Unsupported(
                 "the normalized step is defined for one sample: use a batch size of 1",
@@ -435,6 +445,20 @@ impl Update for Normalized {
         // g·x/2 is r·x: the step is η·r·x/(ε + ‖x̃‖²).
         let c = lr * 0.5 / (self.eps + energy);
         apply_checked(&NormalizedStep { c }, w, b, grad, &mut [], t)
+    }
+}
+
+/// `θ̄ + (θ − θ̄)·inv`, finite for finite `θ̄`, `θ` and `0 < inv ≤ 1`, so the average never
+/// needs to reject a step. `θ − θ̄` overflows only for opposite signs near `f32::MAX`; then
+/// (where `inv ≤ 1/2`: the first average is `θ` itself) `θ·inv − θ̄·inv` has two terms of at most
+/// `MAX/2` and adds to `θ̄` with the opposite sign, which cannot overflow either.
+#[inline(always)]
+fn mean_step(avg: f32, p: f32, inv: f32) -> f32 {
+    let delta = p - avg;
+    if delta.is_finite() {
+        avg + delta * inv
+    } else {
+        avg + (p * inv - avg * inv)
     }
 }
 
@@ -482,6 +506,10 @@ impl<U: Update> Update for Averaged<'_, U> {
         check_len(d, self.avg.len())
     }
 
+    fn takes_batches(&self) -> bool {
+        self.inner.takes_batches()
+    }
+
     fn apply(
         &mut self,
         w: &mut [f32],
@@ -490,9 +518,10 @@ impl<U: Update> Update for Averaged<'_, U> {
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
+        check_grad(w, &grad)?;
+        self.check(w.len())?;
         self.inner.apply(w, b, grad, lr, t)?;
         if t >= self.start {
-            // θ̄ + (θ − θ̄)/k stays between finite values: always finite.
             self.count = self.count.saturating_add(1);
             let inv = 1.0 / self.count as f32;
             for (a, &p) in self
@@ -500,7 +529,7 @@ impl<U: Update> Update for Averaged<'_, U> {
                 .iter_mut()
                 .zip(w.iter().chain(core::iter::once(&*b)))
             {
-                *a += (p - *a) * inv;
+                *a = mean_step(*a, p, inv);
             }
         }
         Ok(())

@@ -1,29 +1,141 @@
 //! Learning-rate schedules: `η_t` as a function of the step counter `t` (steps taken so far,
 //! from 0). `libm` supplies `powf`/`expf` without std, with the same bits on every target.
 
+use crate::error::{Error, What};
+
+/// Whether `lr` can be used as a step size: a positive normal float. A subnormal rate cannot
+/// move a parameter of ordinary size (`η·g` rounds away against `w`), and NaN, ∞, 0 and
+/// negative rates are not step sizes.
+#[inline(always)]
+pub(crate) fn usable(lr: f32) -> bool {
+    lr.is_normal() && lr > 0.0
+}
+
+/// [`Error::Schedule`] if the rate of step `t` is not [`usable`].
+#[inline(always)]
+fn check_rate(lr: f32, t: u64) -> Result<(), Error> {
+    if usable(lr) {
+        Ok(())
+    } else {
+        Err(Error::Schedule {
+            step: t,
+            rate: f64::from(lr),
+        })
+    }
+}
+
+/// The check of a schedule whose rate is monotone in `t`: both ends of the range, and on an
+/// error the first bad step by bisection (the bad steps of a monotone rate that starts good
+/// form a suffix). `O(log count)` rates.
+fn check_monotone<S: Schedule + ?Sized>(s: &S, first: u64, count: u64) -> Result<(), Error> {
+    if count == 0 {
+        return Ok(());
+    }
+    let last = first.saturating_add(count - 1);
+    check_rate(s.rate(first), first)?;
+    if usable(s.rate(last)) {
+        return Ok(());
+    }
+    // rate(lo) usable, rate(hi) not: narrow to adjacent steps.
+    let (mut lo, mut hi) = (first, last);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if usable(s.rate(mid)) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    check_rate(s.rate(hi), hi)
+}
+
 /// A learning-rate schedule.
 ///
-/// `rate(t)` is the step size for the update that follows `t` earlier updates. The stepper
-/// checks that it is finite and positive before using it, so a schedule needs no validation
-/// of its own to be safe; [`end_of_epoch`](Schedule::end_of_epoch) lets schedules that watch
-/// the loss (scikit-learn's "adaptive") react once per epoch.
+/// `rate(t)` is the step size for the update that follows `t` earlier updates. Before an
+/// epoch, a mini-batch epoch or a step writes anything, the stepper calls
+/// [`check`](Schedule::check) on the steps it will take, so a schedule that decays to zero
+/// or overflows is reported with the first bad step instead of failing halfway through;
+/// each rate is checked again as it is used. [`end_of_epoch`](Schedule::end_of_epoch) lets
+/// schedules that watch the loss (scikit-learn's "adaptive") react once per epoch.
+///
+/// # Example: a schedule of your own
+/// ```
+/// use steepest::sgd::{Plain, Schedule, Sgd};
+/// /// Halves the rate every 500 steps, down to a floor.
+/// struct Halving;
+/// impl Schedule for Halving {
+///     fn rate(&self, t: u64) -> f32 {
+///         (0.2 / (1u64 << (t / 500).min(20)) as f32).max(1e-3)
+///     }
+/// }
+/// let mut sgd = Sgd::new(Plain, Halving);
+/// let (mut w, mut b) = ([0.0f32], 0.0f32);
+/// for k in 0..3000 {
+///     let x = [(k % 10) as f32 / 10.0];
+///     sgd.step(&mut w, &mut b, &x, 2.0 * x[0])?;
+/// }
+/// assert!((w[0] - 2.0).abs() < 0.05);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 pub trait Schedule {
     /// The learning rate for step `t` (0-based).
     fn rate(&self, t: u64) -> f32;
+
+    /// Checks the rates of steps `first .. first + count` before they are used, and the
+    /// schedule's settings. The default evaluates every rate; the crate's schedules, whose
+    /// rates are monotone in `t`, evaluate `O(log count)` of them.
+    ///
+    /// # Errors
+    /// [`Error::Schedule`] with the first step whose rate is not a positive normal float;
+    /// [`Error::InvalidParameter`] for a setting out of its range.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Error, sgd::{Exponential, Schedule}};
+    /// let s = Exponential { eta0: 0.05, k: 1e-2 };
+    /// assert!(s.check(0, 1000).is_ok());
+    /// let Err(Error::Schedule { step, .. }) = s.check(0, 100_000) else { panic!() };
+    /// assert!(s.rate(step - 1) > 0.0 && s.rate(step) < f32::MIN_POSITIVE);
+    /// ```
+    fn check(&self, first: u64, count: u64) -> Result<(), Error> {
+        let mut t = first;
+        for _ in 0..count {
+            check_rate(self.rate(t), t)?;
+            t = t.saturating_add(1);
+        }
+        Ok(())
+    }
 
     /// Called by [`Sgd::epoch`](super::Sgd::epoch) after each epoch with its mean loss. The
     /// default does nothing.
     fn end_of_epoch(&mut self, _loss: f64) {}
 }
 
-/// A constant learning rate `η_t = η` (the seed's). Memory: 4 bytes.
+/// A constant learning rate `η_t = η`. Memory: 4 bytes.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Constant, Schedule};
+/// assert_eq!(Constant(0.01).rate(1_000_000), 0.01);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Constant(pub f32);
+pub struct Constant(
+    /// `η`: a positive normal float.
+    pub f32,
+);
 
 impl Schedule for Constant {
     #[inline]
     fn rate(&self, _t: u64) -> f32 {
         self.0
+    }
+
+    fn check(&self, first: u64, count: u64) -> Result<(), Error> {
+        if count == 0 {
+            Ok(())
+        } else {
+            check_rate(self.0, first)
+        }
     }
 }
 
@@ -42,6 +154,10 @@ impl Schedule for InverseScaling {
     fn rate(&self, t: u64) -> f32 {
         self.eta0 / libm::powf((t as f32) + 1.0, self.power_t)
     }
+
+    fn check(&self, first: u64, count: u64) -> Result<(), Error> {
+        check_monotone(self, first, count)
+    }
 }
 
 /// scikit-learn's `optimal`: `η_t = 1 / (α·(t₀ + t))` (Bottou's heuristic), `t` from 0.
@@ -55,24 +171,44 @@ pub struct Optimal {
 }
 
 impl Optimal {
-    /// The schedule with scikit-learn's `t₀` for the squared loss:
-    /// `typw = √(1/√α)`, `η₀ = typw / max(1, |dloss(−typw, 1)|)` with `dloss(p, y) = p − y`,
-    /// `t₀ = 1/(η₀·α)`.
+    /// The schedule with scikit-learn's `t₀` for the squared loss (`_sgd_fast.pyx`, the
+    /// `optimal` branch): `typw = √(1/√α)`, `η₀ = typw / max(1, dloss(−typw, 1))` with
+    /// `dloss(p, y) = p − y`, which is negative, so `η₀ = typw` and `t₀ = 1/(α·typw)`.
+    ///
+    /// scikit-learn's loss is half this crate's, so its `alpha` is twice the `α` here: see
+    /// the [module docs](super) for the mapping.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] (alpha) if `α` is not a positive normal float.
     ///
     /// # Example
     /// ```
     /// use steepest::sgd::{Optimal, Schedule};
-    /// let s = Optimal::sklearn(1e-4);
-    /// assert!((s.rate(0) - 1.0 / (1e-4 * s.t0)).abs() < 1e-3);
+    /// let s = Optimal::sklearn(1e-4)?;
+    /// assert!((s.t0 - 1000.0).abs() < 1e-3); // typw = 10 (α rounded to f32: a few ulps)
+    /// assert!((s.rate(0) - 10.0).abs() < 1e-5);
+    /// # Ok::<(), steepest::Error>(())
     /// ```
-    pub fn sklearn(alpha: f32) -> Self {
+    pub fn sklearn(alpha: f32) -> Result<Self, Error> {
+        check_alpha(alpha)?;
         let typw = libm::sqrtf(1.0 / libm::sqrtf(alpha));
         let dloss = -typw - 1.0;
-        let eta0 = typw / dloss.abs().max(1.0);
-        Optimal {
+        let eta0 = typw / dloss.max(1.0);
+        Ok(Optimal {
             alpha,
             t0: 1.0 / (eta0 * alpha),
-        }
+        })
+    }
+}
+
+fn check_alpha(alpha: f32) -> Result<(), Error> {
+    if usable(alpha) {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            what: What::Alpha,
+            value: f64::from(alpha),
+        })
     }
 }
 
@@ -80,6 +216,19 @@ impl Schedule for Optimal {
     #[inline]
     fn rate(&self, t: u64) -> f32 {
         1.0 / (self.alpha * (self.t0 + t as f32))
+    }
+
+    /// Also checks `α` (a positive normal float) and `t₀` (finite and ≥ 0), so that the rate
+    /// is monotone.
+    fn check(&self, first: u64, count: u64) -> Result<(), Error> {
+        check_alpha(self.alpha)?;
+        if !(self.t0.is_finite() && self.t0 >= 0.0) {
+            return Err(Error::InvalidParameter {
+                what: What::Schedule,
+                value: f64::from(self.t0),
+            });
+        }
+        check_monotone(self, first, count)
     }
 }
 
@@ -96,6 +245,10 @@ impl Schedule for Exponential {
     #[inline]
     fn rate(&self, t: u64) -> f32 {
         self.eta0 * libm::expf(-self.k * t as f32)
+    }
+
+    fn check(&self, first: u64, count: u64) -> Result<(), Error> {
+        check_monotone(self, first, count)
     }
 }
 
@@ -117,6 +270,10 @@ impl Schedule for StepDecay {
             Some(k) => self.eta0 * libm::powf(self.gamma, k as f32),
             None => self.eta0,
         }
+    }
+
+    fn check(&self, first: u64, count: u64) -> Result<(), Error> {
+        check_monotone(self, first, count)
     }
 }
 
@@ -154,6 +311,16 @@ impl Schedule for Adaptive {
     #[inline]
     fn rate(&self, _t: u64) -> f32 {
         self.eta
+    }
+
+    /// The rate is constant within an epoch; dividing it by 5 may reach zero at the end of
+    /// one, and the next epoch's check reports that.
+    fn check(&self, first: u64, count: u64) -> Result<(), Error> {
+        if count == 0 {
+            Ok(())
+        } else {
+            check_rate(self.eta, first)
+        }
     }
 
     fn end_of_epoch(&mut self, loss: f64) {

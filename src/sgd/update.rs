@@ -2,7 +2,8 @@
 
 use wide::f32x8;
 
-use crate::error::Error;
+use crate::data::check_len;
+use crate::error::{Error, What};
 
 /// One sample's features: a contiguous row, or sample `i` of column-major data.
 #[derive(Clone, Copy, Debug)]
@@ -78,6 +79,19 @@ pub enum Grad<'a> {
 }
 
 impl<'a> Grad<'a> {
+    /// The number of weight components.
+    pub fn len(&self) -> usize {
+        match *self {
+            Grad::Sample { x, .. } => x.len(),
+            Grad::Sums { w, .. } => w.len(),
+        }
+    }
+
+    /// `true` if there are no weight components.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The weights' gradient, component by component.
     pub fn weights(&self) -> impl Iterator<Item = f32> + use<'a> {
         let (sample, sums) = match *self {
@@ -115,7 +129,8 @@ pub trait Update {
     /// One update at step `t` with learning rate `lr`.
     ///
     /// # Errors
-    /// [`Error::Rejected`] if a parameter would become non-finite; nothing is written then.
+    /// Nothing is written on any error. [`Error::Length`] if the gradient or the rule's state
+    /// does not match `w`; [`Error::Rejected`] if a parameter would become non-finite;
     /// [`Error::Unsupported`] for a gradient kind the rule does not define.
     fn apply(
         &mut self,
@@ -131,6 +146,13 @@ pub trait Update {
     #[doc(hidden)]
     fn is_plain(&self) -> bool {
         false
+    }
+
+    /// Whether the rule has a mini-batch form ([`Grad::Sums`]); `true` unless it says
+    /// otherwise. [`Sgd::minibatch_epoch`](super::Sgd::minibatch_epoch) checks it before it
+    /// draws the order.
+    fn takes_batches(&self) -> bool {
+        true
     }
 }
 
@@ -158,6 +180,7 @@ impl Update for Plain {
         lr: f32,
         t: u64,
     ) -> Result<(), Error> {
+        check_grad(w, &grad)?;
         match grad {
             // The hot path: one contiguous sample, w ← w − (η·g)·x in f32x8 lanes.
             Grad::Sample {
@@ -176,6 +199,16 @@ impl Update for Plain {
             _ => super::rules::plain(w, b, grad, lr, t),
         }
     }
+}
+
+/// [`Error::Length`] unless `grad` has one component per weight.
+#[inline(always)]
+pub(crate) fn check_grad(w: &[f32], grad: &Grad<'_>) -> Result<(), Error> {
+    let what = match grad {
+        Grad::Sample { .. } => What::X,
+        Grad::Sums { .. } => What::Gradient,
+    };
+    check_len(what, w.len(), grad.len())
 }
 
 /// `w ← w − c·x`, eight lanes at a time, the tail in scalar code (same arithmetic).
