@@ -11,6 +11,11 @@
 // cortex-m-rt's HardFault handler must be declared `unsafe fn`; nothing else is unsafe.
 #![cfg_attr(target_os = "none", allow(unsafe_code))]
 
+#[cfg(not(target_os = "none"))]
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 use core::fmt;
 
 use rand_xoshiro::Xoshiro128PlusPlus;
@@ -176,7 +181,7 @@ fn report(out: Out<'_>) -> Result<(), Error> {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    let mut print = |a: fmt::Arguments| println!("{a}");
+    let mut print = |a: fmt::Arguments| stdout::line(a);
     if let Err(e) = report(&mut print) {
         eprintln!("error: {e}");
         std::process::exit(1);

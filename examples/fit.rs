@@ -15,6 +15,10 @@
 //! A malformed file (ragged rows, a field that is not a number, NaN or ∞, no data) is reported
 //! with its line number and the program exits with status 1; it never panics.
 
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 use std::process::ExitCode;
 
 use steepest::{Control, GradientDescent, RowMajor};
@@ -212,9 +216,10 @@ fn run(o: Options) -> Result<(), String> {
     let source = o.file.as_deref().unwrap_or("built-in sensor data");
     let t = read_table(&text, o.target.as_deref()).map_err(|e| format!("{source}: {e}"))?;
     let n = t.y.len();
-    println!(
+    outln!(
         "{source}: {n} samples, {} features, target '{}'",
-        t.d, t.target
+        t.d,
+        t.target
     );
     let data = RowMajor::new(&t.x, &t.y, n, t.d).map_err(|e| e.to_string())?;
     let (mut w, mut b, mut grad) = (vec![0.0f32; t.d], 0.0f32, vec![0.0f64; t.d]);
@@ -226,20 +231,21 @@ fn run(o: Options) -> Result<(), String> {
     let report = gd
         .fit_with(&data.into(), &mut w, &mut b, &mut grad, |e| {
             if e.epoch % o.every == 0 {
-                println!("epoch {:>6}: loss = {:.6e}", e.epoch, e.loss);
+                outln!("epoch {:>6}: loss = {:.6e}", e.epoch, e.loss);
             }
             Control::Continue
         })
         .map_err(|e| e.to_string())?;
-    println!(
+    outln!(
         "stopped after {} epochs ({:?})",
-        report.epochs, report.reason
+        report.epochs,
+        report.reason
     );
     for (name, wj) in t.names.iter().zip(&w) {
-        println!("w[{name}] = {wj:.6}");
+        outln!("w[{name}] = {wj:.6}");
     }
-    println!("b = {b:.6}");
-    println!("final loss (MSE) = {:.6e}", report.loss);
+    outln!("b = {b:.6}");
+    outln!("final loss (MSE) = {:.6e}", report.loss);
     Ok(())
 }
 

@@ -10,6 +10,11 @@
 #![cfg_attr(target_os = "none", no_main)]
 #![cfg_attr(target_os = "none", allow(unsafe_code))] // see fw/common.rs
 
+#[cfg(not(target_os = "none"))]
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 #[path = "fw/common.rs"]
 mod common;
 
@@ -47,7 +52,7 @@ fn run(out: Out<'_>) -> bool {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    let mut print = |a: core::fmt::Arguments| println!("{a}");
+    let mut print = |a: core::fmt::Arguments| stdout::line(a);
     if !run(&mut print) {
         std::process::exit(1);
     }

@@ -9,6 +9,10 @@
 //!
 //! `cargo run --release --example lms_sensor`
 
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 use core::fmt;
 
 use rand_xoshiro::Xoshiro128PlusPlus;
@@ -53,5 +57,5 @@ fn run(out: &mut dyn FnMut(fmt::Arguments)) -> Result<(), steepest::Error> {
 }
 
 fn main() -> Result<(), steepest::Error> {
-    run(&mut |a| println!("{a}"))
+    run(&mut |a| stdout::line(a))
 }

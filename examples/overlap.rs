@@ -14,6 +14,10 @@
 //! ```sh
 //! RUSTFLAGS="-C target-cpu=native" cargo run --release --example overlap
 //! ```
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 #[path = "../benches/support/huge.rs"]
 mod huge;
 use std::hint::black_box;
@@ -146,9 +150,9 @@ fn main() {
         .unwrap_or(512 << 20);
     let cache = measure(32 << 10, 31);
     let far = measure(bytes, 9);
-    println!("loop        32 KiB   {bytes} B   ÷ read   ÷ (read + in-cache)");
+    outln!("loop        32 KiB   {bytes} B   ÷ read   ÷ (read + in-cache)");
     for (((name, _), c), f) in LOOPS.iter().zip(&cache).zip(&far) {
-        println!(
+        outln!(
             "{name:<10} {c:>7.3} {f:>10.3} {:>8.2} {:>8.2}",
             f / far[0],
             f / (far[0] + c)

@@ -10,6 +10,10 @@
 //! (column-major: each column's run of `PROBE_TILE` vectors in turn) or `PROBE_OTHER=ref`
 //! (the scalar reference). This machine slows down by up to 2× for seconds at a time; a
 //! ratio of neighbouring timings is unmoved by that, a ratio of two minima is not.
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 #[path = "../benches/support/huge.rs"]
 mod huge;
 use std::hint::black_box;
@@ -117,7 +121,7 @@ fn main() {
             rounds.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
             let ratios: Vec<f64> = rounds.iter().map(|(a, o)| a / o).collect();
             let mid = rounds[rounds.len() / 2];
-            print!(
+            out!(
                 "{layout}{d}: fused/other median {:.3} [{:.3}..{:.3}] ({:.3}/{:.3} ns) ",
                 ratios[ratios.len() / 2],
                 ratios[0],
@@ -135,7 +139,7 @@ fn main() {
                     })
                 })
                 .fold(f64::MAX, f64::min);
-            print!("read{d}={best:.3} ");
+            out!("read{d}={best:.3} ");
         }
         let runs = if n * d > 1 << 24 { 7 } else { 60 };
         let best = (0..runs)
@@ -145,7 +149,7 @@ fn main() {
                 })
             })
             .fold(f64::MAX, f64::min);
-        print!("{layout}{d}={best:.3} ");
+        out!("{layout}{d}={best:.3} ");
         if std::env::var_os("PROBE_REF").is_some() {
             let fused = best;
             let best = (0..7)
@@ -155,10 +159,10 @@ fn main() {
                     })
                 })
                 .fold(f64::MAX, f64::min);
-            print!("ref{d}={best:.3} (x{:.2}) ", best / fused);
+            out!("ref{d}={best:.3} (x{:.2}) ", best / fused);
         }
     }
-    println!();
+    outln!();
 }
 
 /// The benches' plain read of X and y (`benches/kernels.rs`): four f32x8 accumulators.

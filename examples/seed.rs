@@ -3,6 +3,10 @@
 //! `cargo run --release --example seed` prints the ten lines of the seed's PyTorch run
 //! (y = 2x on x = 1..4, w = b = 0, η = 0.01, 100 epochs): computed here by the fused kernel.
 
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 use steepest::{Control, GradientDescent, RowMajor};
 
 fn main() -> Result<(), steepest::Error> {
@@ -18,9 +22,12 @@ fn main() -> Result<(), steepest::Error> {
     gd.fit_with(&data.into(), &mut w, &mut b, &mut grad, |e| {
         if e.epoch % 10 == 0 {
             // The loss is the one PyTorch printed: at the parameters before this epoch's update.
-            println!(
+            outln!(
                 "Epoch {}: w = {:.4}, b = {:.4}, Loss = {:.4}",
-                e.epoch, e.w[0], e.b, e.loss
+                e.epoch,
+                e.w[0],
+                e.b,
+                e.loss
             );
         }
         Control::Continue

@@ -8,6 +8,10 @@
 //!
 //! `cargo run --release --example seed_sgd`
 
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 use rand_xoshiro::Xoshiro128PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 use steepest::kernels::simd;
@@ -40,9 +44,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sgd.epoch(&data, &mut w, &mut b, &mut order, &mut rng)?;
         if epoch % 10 == 0 {
             let loss = simd::gradient(&data, &w, b, &mut grad)?.mse();
-            println!(
+            outln!(
                 "Epoch {epoch}: w = {:.4}, b = {:.4}, Loss = {loss:.4}",
-                w[0], b
+                w[0],
+                b
             );
         }
     }

@@ -6,6 +6,10 @@
 //! With `fits` first (`-- fits 1 16 64`) it measures as `scripts/bench_sklearn.py` does
 //! scikit-learn: the median over 7 fits of 20 shuffled epochs from zero weights, per update;
 //! `scripts/sgd_pairs.sh` alternates the two to compare them under the same conditions.
+#[macro_use]
+#[path = "common/stdout.rs"]
+mod stdout;
+
 #[path = "../benches/support/huge.rs"]
 mod huge;
 
@@ -67,7 +71,7 @@ fn main() {
     let mut args = std::env::args().skip(1).peekable();
     if args.peek().map(String::as_str) == Some("fits") {
         for d in args.skip(1).map(|a| a.parse::<usize>().unwrap()) {
-            println!("| {d} | {:.1} |", fits(d));
+            outln!("| {d} | {:.1} |", fits(d));
         }
         return;
     }
@@ -103,10 +107,11 @@ fn main() {
             std::hint::black_box(acc);
             rb = rb.min(t.elapsed().as_nanos() as f64 / N as f64);
         }
-        println!("random row read {rb:.2} ns");
-        println!(
+        outln!("random row read {rb:.2} ns");
+        outln!(
             "d={d}: shuffled {:.2} ns, sequential {:.2} ns",
-            best[0], best[1]
+            best[0],
+            best[1]
         );
     }
 }

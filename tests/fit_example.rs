@@ -5,10 +5,14 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn example() -> PathBuf {
-    // target/<profile>/deps/<this test> → target/<profile>/examples/fit
+    example_named("fit")
+}
+
+fn example_named(name: &str) -> PathBuf {
+    // target/<profile>/deps/<this test> → target/<profile>/examples/<name>
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    let bin = dir.join(format!("fit{}", std::env::consts::EXE_SUFFIX));
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         bin.exists(),
         "{} not built: run through `cargo test`",
@@ -56,6 +60,40 @@ fn malformed_files_are_clear_errors() {
     let out = run_on("good.csv", "a,y\n1,2\n2,4\n", &["--target", "nope"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such column"));
+    // A rate too small to move anything is refused, with the reason.
+    for lr in ["1e-320", "5e-324", "0"] {
+        let out = run_on("good.csv", "a,y\n1,2\n2,4\n", &["--lr", lr]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "--lr {lr}: {err}");
+        assert!(err.contains("normal float"), "--lr {lr}: {err}");
+    }
+}
+
+/// Every example that runs quickly ends with status 0 when its reader closes the pipe before
+/// it writes (`... | head`), instead of panicking with "failed printing to stdout".
+#[test]
+fn examples_end_normally_when_stdout_closes() {
+    use std::process::Stdio;
+    for name in [
+        "fit",
+        "seed",
+        "seed_sgd",
+        "lms_sensor",
+        "fw_base",
+        "fw_sgd",
+        "firmware",
+    ] {
+        let mut child = Command::new(example_named(name))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before the first line
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+    }
 }
 
 #[test]

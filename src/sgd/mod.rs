@@ -50,6 +50,15 @@ pub struct Sgd<U: Update = Plain, S: Schedule = Constant> {
     steps: u64,
 }
 
+/// How far an epoch's loss may exceed the reference loss before [`Sgd::fit`] calls the run
+/// diverged: the larger of the first epoch's loss and the mean of `y²`.
+///
+/// # Example
+/// ```
+/// assert_eq!(steepest::sgd::DIVERGENCE_FACTOR, 1e4);
+/// ```
+pub const DIVERGENCE_FACTOR: f64 = 1e4;
+
 /// When [`Sgd::fit`] stops (scikit-learn's `max_iter`, `tol`, `n_iter_no_change`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stopping {
@@ -359,9 +368,16 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
     /// bring the epoch loss below `best − tol`. `observer` sees every epoch after it ran and
     /// can stop the fit.
     ///
+    /// An epoch whose loss exceeds [`DIVERGENCE_FACTOR`] times the reference loss, the larger
+    /// of the first epoch's and the mean of `y²` (the loss of the zero model), ends the fit
+    /// with [`Error::Diverged`]: a stable run's epoch loss stays near or below where it
+    /// started, while an unstable one grows geometrically and passes any such factor within
+    /// a few epochs.
+    ///
     /// # Errors
     /// As [`epoch`](Self::epoch); also [`Error::InvalidParameter`] for a tolerance that is
-    /// not finite and ≥ 0. On an error the model holds the result of the steps before it.
+    /// not finite and ≥ 0, and [`Error::Diverged`] (the loss) as above. On an error the model
+    /// holds the result of the steps before it.
     ///
     /// # Example
     /// ```
@@ -398,9 +414,24 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         }
         let (mut best, mut bad) = (f64::INFINITY, 0u32);
         let mut last = f64::NAN;
+        let mean_y2 = data
+            .y()
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+            / data.n().max(1) as f64;
+        let mut reference = mean_y2;
         for epoch in 1..=stop.max_epochs {
             let report = self.epoch(data, w, b, order, rng)?;
             last = report.loss;
+            if epoch == 1 {
+                reference = reference.max(report.loss);
+            } else if report.loss > DIVERGENCE_FACTOR * reference {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: What::Loss,
+                });
+            }
             if observer(&Epoch {
                 epoch,
                 loss: report.loss,
