@@ -164,38 +164,43 @@ impl Schedule for InverseScaling {
 /// Memory: 8 bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Optimal {
-    /// The regularisation strength `α > 0` the rate is tied to.
+    /// The regularisation strength `α > 0` the rate is tied to, in this crate's units: the L2
+    /// weight decay `λ` of [`Momentum`](super::Momentum), twice scikit-learn's `alpha`.
     pub alpha: f32,
     /// The offset `t₀`.
     pub t0: f32,
 }
 
 impl Optimal {
-    /// The schedule with scikit-learn's `t₀` for the squared loss (`_sgd_fast.pyx`, the
-    /// `optimal` branch): `typw = √(1/√α)`, `η₀ = typw / max(1, dloss(−typw, 1))` with
-    /// `dloss(p, y) = p − y`, which is negative, so `η₀ = typw` and `t₀ = 1/(α·typw)`.
+    /// scikit-learn's `optimal` schedule for the squared loss at its regularisation strength
+    /// `alpha` (`_sgd_fast.pyx`, the `optimal` branch): `typw = √(1/√alpha)`,
+    /// `η₀ = typw / max(1, dloss(−typw, 1))` with `dloss(p, y) = p − y`, which is negative,
+    /// so `η₀ = typw` and `t₀ = 1/(alpha·typw)`.
     ///
-    /// scikit-learn's loss is half this crate's, so its `alpha` is twice the `α` here: see
-    /// the [module docs](super) for the mapping.
+    /// scikit-learn's loss is half this crate's, so its rates are twice the crate's for the
+    /// same steps: the schedule returned has `α = 2·alpha` (the matching L2 weight decay of
+    /// [`Momentum`](super::Momentum)) and the same `t₀`, and its rate is half scikit-learn's.
+    /// See the [module docs](super) for the whole mapping.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] (alpha) if `α` is not a positive normal float.
+    /// [`Error::InvalidParameter`] (alpha) if `alpha` is not a positive normal float.
     ///
     /// # Example
     /// ```
     /// use steepest::sgd::{Optimal, Schedule};
-    /// let s = Optimal::sklearn(1e-4)?;
-    /// assert!((s.t0 - 1000.0).abs() < 1e-3); // typw = 10 (α rounded to f32: a few ulps)
-    /// assert!((s.rate(0) - 10.0).abs() < 1e-5);
+    /// let s = Optimal::sklearn(1e-4)?; // typw = 10 = scikit-learn's first rate
+    /// assert!((s.t0 - 1000.0).abs() < 1e-3); // (alpha rounded to f32: a few ulps)
+    /// assert!((s.rate(0) - 5.0).abs() < 1e-5);
     /// # Ok::<(), steepest::Error>(())
     /// ```
     pub fn sklearn(alpha: f32) -> Result<Self, Error> {
         check_alpha(alpha)?;
+        check_alpha(2.0 * alpha)?;
         let typw = libm::sqrtf(1.0 / libm::sqrtf(alpha));
         let dloss = -typw - 1.0;
         let eta0 = typw / dloss.max(1.0);
         Ok(Optimal {
-            alpha,
+            alpha: 2.0 * alpha,
             t0: 1.0 / (eta0 * alpha),
         })
     }
