@@ -157,8 +157,11 @@ impl<'a> ColMajor<'a> {
             return Err(Error::LeadingDimension { ld, n });
         }
         let full = d.checked_mul(ld).ok_or(Error::Overflow)?;
-        // (d−1)·ld + n ≤ d·ld because n ≤ ld, so this cannot overflow.
-        let least = full - (ld - n);
+        // (d−1)·ld + n = d·ld − (ld − n) ≥ 0 because n ≤ ld ≤ d·ld: never `None`.
+        let least = ld
+            .checked_sub(n)
+            .and_then(|pad| full.checked_sub(pad))
+            .ok_or(Error::Overflow)?;
         if x.len() < least || x.len() > full {
             return Err(Error::Length {
                 what: What::X,

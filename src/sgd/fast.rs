@@ -456,7 +456,10 @@ fn run<const C: usize, T: Tail, S: Schedule, O: Order>(
 /// Why sample `i` stopped the epoch at step `step` (its rate was valid, or the per-sample
 /// path would have taken it): [`super::classify`], as [`Sgd::step`](super::Sgd::step) does.
 fn diagnose((x, y, d, i): (&[f32], &[f32], usize, usize), w: &[f32], b: f32, step: u64) -> Error {
-    let row = x.get(i * d..i * d + d).unwrap_or(&[]);
+    let row = i
+        .checked_mul(d)
+        .and_then(|start| x.get(start..start.checked_add(d)?))
+        .unwrap_or(&[]);
     let yi = y.get(i).copied().unwrap_or(f32::NAN);
     super::classify(w, b, Sample::Row(row), yi, i, step)
 }

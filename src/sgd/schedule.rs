@@ -31,15 +31,15 @@ fn check_monotone<S: Schedule + ?Sized>(s: &S, first: u64, count: u64) -> Result
     if count == 0 {
         return Ok(());
     }
-    let last = first.saturating_add(count - 1);
+    let last = first.saturating_add(count.saturating_sub(1));
     check_rate(s.rate(first), first)?;
     if usable(s.rate(last)) {
         return Ok(());
     }
     // rate(lo) usable, rate(hi) not: narrow to adjacent steps.
     let (mut lo, mut hi) = (first, last);
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
+    while hi.saturating_sub(lo) > 1 {
+        let mid = lo.midpoint(hi);
         if usable(s.rate(mid)) {
             lo = mid;
         } else {

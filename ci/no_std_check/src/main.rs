@@ -19,7 +19,11 @@ fn exercise(data: &Dataset<'_>, w: &mut [f32], grad: &mut [f64]) {
     let _ = black_box(simd::gradient(data, w, b, grad));
     let _ = black_box(reference::gradient(data, w, b, grad));
     let mut scratch = [0.0f64; 30];
-    let _ = black_box(reference::least_squares(data, grad, black_box(&mut scratch)));
+    let _ = black_box(reference::least_squares(
+        data,
+        grad,
+        black_box(&mut scratch),
+    ));
     let _ = black_box(bound::tolerance(data, w, b, grad));
     let _ = black_box(data.check_finite());
     let _ = black_box(data.rows(black_box(1)..black_box(3)));
@@ -34,11 +38,23 @@ fn exercise(data: &Dataset<'_>, w: &mut [f32], grad: &mut [f64]) {
     let x: &[f32] = black_box(&X[..4]);
     let _ = black_box(sgd.step(w, &mut bias, x, black_box(1.0)));
     let (mut m, mut v, mut buf, mut avg) = ([0.0f32; 5], [0.0f32; 5], [0.0f32; 5], [0.0f32; 5]);
-    let schedule = InverseScaling { eta0: black_box(0.01), power_t: black_box(0.25) };
+    let schedule = InverseScaling {
+        eta0: black_box(0.01),
+        power_t: black_box(0.25),
+    };
     let mut adam = Sgd::new(Adam::new(black_box(&mut m), black_box(&mut v)), schedule);
     let _ = black_box(adam.epoch(data, w, &mut bias, order, &mut rng));
-    let mom = Momentum::new(black_box(0.9), 0.0, black_box(true), 1e-4, black_box(&mut buf));
-    let mut avg_sgd = Sgd::new(Averaged::new(mom, black_box(3), black_box(&mut avg)), Constant(0.01));
+    let mom = Momentum::new(
+        black_box(0.9),
+        0.0,
+        black_box(true),
+        1e-4,
+        black_box(&mut buf),
+    );
+    let mut avg_sgd = Sgd::new(
+        Averaged::new(mom, black_box(3), black_box(&mut avg)),
+        Constant(0.01),
+    );
     let _ = black_box(avg_sgd.epoch(data, w, &mut bias, order, &mut rng));
     let mut nlms = Sgd::new(Normalized::default(), Constant(black_box(0.5)));
     let _ = black_box(nlms.step(w, &mut bias, x, black_box(1.0)));
