@@ -20,7 +20,7 @@ const U64: f64 = 1.0 / 9_007_199_254_740_992.0; // 2⁻⁵³
 /// let (mut w, mut b, mut grad) = ([0.0f32], 0.0f32, [0.0f64]);
 /// let gd = GradientDescent { learning_rate: 0.01, max_epochs: 1, tolerance: None };
 /// gd.fit(&data.into(), &mut w, &mut b, &mut grad)?;
-/// assert_eq!((w[0], b), (0.3, 0.1)); // the seed's hand-computed first step
+/// assert_eq!((w[0], b), (0.3, 0.1)); // the first step of the y = 2x worked example
 /// # Ok::<(), steepest::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -35,7 +35,7 @@ pub struct GradientDescent {
 }
 
 impl Default for GradientDescent {
-    /// The seed's settings: η = 0.01, 100 epochs, no tolerance.
+    /// η = 0.01, 100 epochs, no tolerance: the settings of the y = 2x worked example.
     fn default() -> Self {
         GradientDescent {
             learning_rate: 0.01,

@@ -18,7 +18,7 @@
 //! # Example
 //! ```
 //! use steepest::{GradientDescent, RowMajor};
-//! // y = 2x, the seed document's data
+//! // the worked example: y = 2x at four points
 //! let x = [1.0, 2.0, 3.0, 4.0];
 //! let y = [2.0, 4.0, 6.0, 8.0];
 //! let data = RowMajor::new(&x, &y, 4, 1)?;

@@ -76,8 +76,8 @@ fn examples_end_normally_when_stdout_closes() {
     use std::process::Stdio;
     for name in [
         "fit",
-        "seed",
-        "seed_sgd",
+        "y2x",
+        "y2x_sgd",
         "lms_sensor",
         "fw_base",
         "fw_sgd",

@@ -42,7 +42,7 @@ pub fn residual(x: impl IntoIterator<Item = f32>, w: &[f32], b: f32, y: f32) -> 
 /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
 /// let mut g = [0.0];
 /// let s = reference::gradient(&data.into(), &[0.0], 0.0, &mut g)?;
-/// assert_eq!((s.loss, s.bias, g[0]), (120.0, -20.0, -60.0)); // the seed's Σr², Σr, Σr·x
+/// assert_eq!((s.loss, s.bias, g[0]), (120.0, -20.0, -60.0)); // Σr², Σr, Σr·x of y = 2x at w = 0
 /// # Ok::<(), steepest::Error>(())
 /// ```
 pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error> {
@@ -127,7 +127,7 @@ pub fn gradient_col_major(
 /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
 /// let (mut w, mut scratch) = ([0.0f64], [0.0f64; 6]);
 /// let b = reference::least_squares(&data.into(), &mut w, &mut scratch)?;
-/// assert!((w[0] - 2.0).abs() < 1e-12 && b.abs() < 1e-12); // the seed's y = 2x
+/// assert!((w[0] - 2.0).abs() < 1e-12 && b.abs() < 1e-12); // y = 2x exactly
 /// # Ok::<(), steepest::Error>(())
 /// ```
 pub fn least_squares(data: &Dataset<'_>, w: &mut [f64], scratch: &mut [f64]) -> Result<f64, Error> {

@@ -21,8 +21,8 @@ use core::cell::Cell;
 use rand_core::Rng;
 use wide::f32x8;
 
+use super::grad::Sample;
 use super::schedule::{Schedule, usable};
-use super::update::Sample;
 use crate::error::Error;
 use crate::kernels::lanes::{load, madd, prefetch, smadd, tree8};
 use crate::shuffle::Drawing;
@@ -32,18 +32,15 @@ pub(crate) const MAX_CHUNKS: usize = 8;
 
 /// How many samples ahead the epoch prefetches each row (and target) it will need, one request
 /// per 64-byte line, so that the cache misses of shuffled rows overlap the latency-bound
-/// updates in between. Measured, native, n = 100 000 shuffled, ns per update: d = 16 from 50
-/// to 18, d = 64 from 96 to 34 (a plain early load instead reached 19 and 86: it blocks
-/// retirement when it misses); 16 ahead is no better.
+/// updates in between (a plain early load instead blocks retirement when it misses; 16 ahead
+/// is no better).
 pub(crate) const AHEAD: usize = 8;
 
 /// How many steps the epoch's shuffle draws ahead of its swaps ([`Drawing`]'s `L`).
 const DRAW_LAG: usize = 8;
 
 /// Whether the epoch over rows of `C` full chunks draws its order in the loop of updates
-/// ([`Drawing`]) rather than in a pass of its own. Measured, native, n = 100 000 shuffled, the
-/// minimum over 5 × 30 epochs, ns per update, own pass → in the loop: d = 8: 14.1 → 12.2,
-/// d = 16: 15.8 → 13.6, d = 24: 17.3 → 17.3, d = 64: 30.2 → 35.7, d = 1: 6.6 → 9.0. In the
+/// ([`Drawing`]) rather than in a pass of its own (x86, 8 and 16 features). In the
 /// loop the shuffle's integer chain overlaps the updates' floating-point one, which helps
 /// while that chain leaves the core idle; for `d < 8` the loop is short and busy, and for wide
 /// rows the order's random lines compete with the rows' own misses.

@@ -26,7 +26,11 @@
 //! scikit-learn's `tol` compares the epoch loss with the best one, as [`Stopping`] does; its
 //! epoch loss is half this crate's, so its `tol` is half the one to give here.
 
+mod elementwise;
 mod fast;
+mod fit;
+mod grad;
+mod minibatch;
 pub mod reference;
 mod rules;
 mod schedule;
@@ -34,14 +38,16 @@ mod update;
 
 use rand_core::Rng;
 
+pub use fit::{DIVERGENCE_FACTOR, FitReport, Stopping};
+pub use grad::{Grad, Sample};
+pub use minibatch::Batch;
 pub use rules::{Adam, Averaged, Momentum, Normalized};
 pub use schedule::{Adaptive, Constant, Exponential, InverseScaling, Optimal, Schedule, StepDecay};
-pub use update::{Grad, Plain, Sample, Update};
+pub use update::{Plain, Update};
 
-use crate::data::{Dataset, RowMajor, check_len};
+use crate::data::{Dataset, check_len};
 use crate::error::{Error, What};
-use crate::gd::{Control, Epoch, StopReason, check_model};
-use crate::kernels::simd;
+use crate::gd::check_model;
 use crate::shuffle::{identity, permutation};
 
 /// The stepper: an update rule `U` and a schedule `S`, plus the step counter.
@@ -69,61 +75,6 @@ pub struct Sgd<U: Update = Plain, S: Schedule = Constant> {
     /// The learning-rate schedule.
     pub schedule: S,
     steps: u64,
-}
-
-/// How far an epoch's loss may exceed the reference loss before [`Sgd::fit`] calls the run
-/// diverged: the larger of the first epoch's loss and the mean of `y²`.
-///
-/// # Example
-/// ```
-/// assert_eq!(steepest::sgd::DIVERGENCE_FACTOR, 1e4);
-/// ```
-pub const DIVERGENCE_FACTOR: f64 = 1e4;
-
-/// When [`Sgd::fit`] stops (scikit-learn's `max_iter`, `tol`, `n_iter_no_change`).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Stopping {
-    /// The most epochs.
-    pub max_epochs: usize,
-    /// `None`: run every epoch. `Some(tol)`: stop after `n_iter_no_change` epochs whose loss
-    /// is above `best − tol`.
-    pub tol: Option<f64>,
-    /// Epochs without improvement before stopping (at least 1 is used).
-    pub n_iter_no_change: u32,
-}
-
-impl Default for Stopping {
-    /// scikit-learn's defaults: 1000 epochs, `tol = 1e-3`, 5 epochs.
-    fn default() -> Self {
-        Stopping {
-            max_epochs: 1000,
-            tol: Some(1e-3),
-            n_iter_no_change: 5,
-        }
-    }
-}
-
-/// The outcome of [`Sgd::fit`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FitReport {
-    /// Epochs run.
-    pub epochs: usize,
-    /// The last epoch's loss (the mean of its samples' squared errors before each update;
-    /// NaN if no epoch ran).
-    pub loss: f64,
-    /// Why it stopped.
-    pub reason: StopReason,
-}
-
-/// The caller's buffers for [`Sgd::minibatch_epoch`] with batches of `B = y.len()` samples.
-#[derive(Debug)]
-pub struct Batch<'a> {
-    /// `B·d` values: the batch's rows, gathered.
-    pub x: &'a mut [f32],
-    /// `B` values: the batch's targets.
-    pub y: &'a mut [f32],
-    /// `d` values: the fused kernel's gradient sums.
-    pub grad: &'a mut [f64],
 }
 
 /// What one epoch saw.
@@ -261,228 +212,6 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         let loss = loss / n as f64;
         self.schedule.end_of_epoch(loss);
         Ok(EpochReport { loss, steps: n })
-    }
-
-    /// One epoch in mini-batches: the shuffled order is cut into batches of `B` samples (the
-    /// last may be shorter), each batch's rows are gathered into the caller's buffers and
-    /// summed by the fused kernel, and the rule takes one step with the batch's mean
-    /// gradient (`2/m·Σ rᵢxᵢ`, `2/m·Σ rᵢ`). `B = n` is full-batch gradient descent.
-    ///
-    /// # Errors
-    /// As [`epoch`](Self::epoch), and [`Error::Length`] for buffers that do not fit
-    /// `B = batch.y.len() ≥ 1` and `d`; [`Error::NonFiniteData`] names the data row of a
-    /// non-finite value; [`Error::Unsupported`] for a rule that has no batch form (the
-    /// normalized step). The epoch stops at the first error, with the model as the batches
-    /// before it left it.
-    ///
-    /// # Example
-    /// ```
-    /// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
-    /// use steepest::{RowMajor, sgd::{Batch, Constant, Plain, Sgd}};
-    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
-    /// let mut rng = Xoshiro128PlusPlus::seed_from_u64(5);
-    /// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
-    /// let (mut bx, mut by, mut grad) = ([0.0f32; 2], [0.0f32; 2], [0.0f64; 1]); // B = 2
-    /// let mut sgd = Sgd::new(Plain, Constant(0.02));
-    /// for _ in 0..2000 {
-    ///     let batch = Batch { x: &mut bx, y: &mut by, grad: &mut grad };
-    ///     sgd.minibatch_epoch(&data.into(), &mut w, &mut b, &mut order, &mut rng, batch)?;
-    /// }
-    /// assert!((w[0] - 2.0).abs() < 1e-3 && b.abs() < 3e-3);
-    /// # Ok::<(), steepest::Error>(())
-    /// ```
-    pub fn minibatch_epoch<R: Rng + ?Sized>(
-        &mut self,
-        data: &Dataset<'_>,
-        w: &mut [f32],
-        b: &mut f32,
-        order: &mut [u32],
-        rng: &mut R,
-        batch: Batch<'_>,
-    ) -> Result<EpochReport, Error> {
-        let (n, d) = (data.n(), data.d());
-        let bsize = batch.y.len();
-        if bsize == 0 {
-            return Err(Error::Empty(What::BatchSize));
-        }
-        if !self.update.takes_batches() {
-            return Err(Error::Unsupported(
-                "the normalized step is defined for one sample: use a batch size of 1",
-            ));
-        }
-        for (what, expected, found) in [
-            (What::Weights, d, w.len()),
-            (What::Order, n, order.len()),
-            (What::Gradient, d, batch.grad.len()),
-            (What::X, bsize.saturating_mul(d), batch.x.len()),
-        ] {
-            check_len(what, expected, found)?;
-        }
-        self.ready(d, w, *b, n.div_ceil(bsize) as u64)?;
-        permutation(order, rng)?;
-        let mut loss = 0.0f64;
-        for idx in order.chunks(bsize) {
-            let m = idx.len();
-            for ((&i, xr), yr) in idx
-                .iter()
-                .zip(batch.x.chunks_exact_mut(d))
-                .zip(batch.y.iter_mut())
-            {
-                let i = i as usize;
-                *yr = data.y().get(i).copied().unwrap_or(f32::NAN);
-                match data {
-                    Dataset::RowMajor(v) => {
-                        if let Some(row) = v.x().get(i * d..i * d + d) {
-                            xr.copy_from_slice(row);
-                        }
-                    }
-                    Dataset::ColMajor(v) => {
-                        for (xj, col) in xr.iter_mut().zip(v.columns()) {
-                            *xj = col.get(i).copied().unwrap_or(f32::NAN);
-                        }
-                    }
-                }
-            }
-            let (bx, by) = (
-                batch.x.get(..m * d).unwrap_or(&[]),
-                batch.y.get(..m).unwrap_or(&[]),
-            );
-            let view = RowMajor::new(bx, by, m, d)?;
-            let sums = match simd::gradient_row_major(&view, w, *b, batch.grad) {
-                Ok(s) => s,
-                Err(e) => {
-                    // Name the data row if the batch holds a non-finite value.
-                    return Err(match view.check_finite() {
-                        Err(Error::NonFiniteData { what, row, col }) => Error::NonFiniteData {
-                            what,
-                            row: idx.get(row).map_or(row, |&i| i as usize),
-                            col,
-                        },
-                        _ => match e {
-                            Error::NonFinite(_) => Error::Rejected { step: self.steps },
-                            other => other,
-                        },
-                    });
-                }
-            };
-            let lr = self.rate()?;
-            let next = self.next_step()?;
-            let grad = Grad::Sums {
-                w: batch.grad,
-                b: sums.bias,
-                scale: 2.0 / m as f64,
-            };
-            self.update.apply(w, b, grad, lr, self.steps)?;
-            self.steps = next;
-            loss += sums.loss;
-        }
-        let loss = loss / n as f64;
-        self.schedule.end_of_epoch(loss);
-        Ok(EpochReport {
-            loss,
-            steps: n.div_ceil(bsize),
-        })
-    }
-
-    /// Epochs until `stop` says so, as scikit-learn's `SGDRegressor.fit` does: at most
-    /// `max_epochs`; with a tolerance, stop once `n_iter_no_change` consecutive epochs fail to
-    /// bring the epoch loss below `best − tol`. `observer` sees every epoch after it ran and
-    /// can stop the fit.
-    ///
-    /// An epoch whose loss exceeds [`DIVERGENCE_FACTOR`] times the reference loss, the larger
-    /// of the first epoch's and the mean of `y²` (the loss of the zero model), ends the fit
-    /// with [`Error::Diverged`]: a stable run's epoch loss stays near or below where it
-    /// started, while an unstable one grows geometrically and passes any such factor within
-    /// a few epochs.
-    ///
-    /// # Errors
-    /// As [`epoch`](Self::epoch); also [`Error::InvalidParameter`] for a tolerance that is
-    /// not finite and ≥ 0, and [`Error::Diverged`] (the loss) as above. On an error the model
-    /// holds the result of the steps before it.
-    ///
-    /// # Example
-    /// ```
-    /// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
-    /// use steepest::{Control, RowMajor, StopReason, sgd::{Constant, Plain, Sgd, Stopping}};
-    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
-    /// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
-    /// let mut rng = Xoshiro128PlusPlus::seed_from_u64(1);
-    /// let stop = Stopping { max_epochs: 10_000, tol: Some(1e-9), n_iter_no_change: 5 };
-    /// let report = Sgd::new(Plain, Constant(0.02))
-    ///     .fit(&data.into(), &mut w, &mut b, &mut order, &mut rng, stop, |_| Control::Continue)?;
-    /// assert_eq!(report.reason, StopReason::Converged);
-    /// assert!((w[0] - 2.0).abs() < 1e-3);
-    /// # Ok::<(), steepest::Error>(())
-    /// ```
-    #[allow(clippy::too_many_arguments)] // data, model (2), order, rng, stopping, observer
-    pub fn fit<R: Rng + ?Sized>(
-        &mut self,
-        data: &Dataset<'_>,
-        w: &mut [f32],
-        b: &mut f32,
-        order: &mut [u32],
-        rng: &mut R,
-        stop: Stopping,
-        mut observer: impl FnMut(&Epoch<'_>) -> Control,
-    ) -> Result<FitReport, Error> {
-        if let Some(tol) = stop.tol
-            && !(tol.is_finite() && tol >= 0.0)
-        {
-            return Err(Error::InvalidParameter {
-                what: What::Tolerance,
-                value: tol,
-            });
-        }
-        let (mut best, mut bad) = (f64::INFINITY, 0u32);
-        let mut last = f64::NAN;
-        let mean_y2 = data
-            .y()
-            .iter()
-            .map(|&v| f64::from(v) * f64::from(v))
-            .sum::<f64>()
-            / data.n().max(1) as f64;
-        let mut reference = mean_y2;
-        for epoch in 1..=stop.max_epochs {
-            let report = self.epoch(data, w, b, order, rng)?;
-            last = report.loss;
-            if epoch == 1 {
-                reference = reference.max(report.loss);
-            } else if report.loss > DIVERGENCE_FACTOR * reference {
-                return Err(Error::Diverged {
-                    epoch,
-                    what: What::Loss,
-                });
-            }
-            if observer(&Epoch {
-                epoch,
-                loss: report.loss,
-                w,
-                b: *b,
-            }) == Control::Stop
-            {
-                return Ok(FitReport {
-                    epochs: epoch,
-                    loss: last,
-                    reason: StopReason::Observer,
-                });
-            }
-            if let Some(tol) = stop.tol {
-                bad = if report.loss > best - tol { bad + 1 } else { 0 };
-                best = best.min(report.loss);
-                if bad >= stop.n_iter_no_change.max(1) {
-                    return Ok(FitReport {
-                        epochs: epoch,
-                        loss: last,
-                        reason: StopReason::Converged,
-                    });
-                }
-            }
-        }
-        Ok(FitReport {
-            epochs: stop.max_epochs,
-            loss: last,
-            reason: StopReason::MaxEpochs,
-        })
     }
 
     /// The checked, all-or-nothing step shared by [`step`](Self::step) and

@@ -1,7 +1,8 @@
-//! The seed document's full-batch gradient descent, printed in its format.
+//! The y = 2x worked example: full-batch gradient descent on x = 1..4, y = 2x from w = b = 0,
+//! η = 0.01, 100 epochs, printed every 10 epochs in the format of the PyTorch program it
+//! reproduces line for line.
 //!
-//! `cargo run --release --example seed` prints the ten lines of the seed's PyTorch run
-//! (y = 2x on x = 1..4, w = b = 0, η = 0.01, 100 epochs): computed here by the fused kernel.
+//! `cargo run --release --example y2x`
 
 #[macro_use]
 #[path = "common/stdout.rs"]

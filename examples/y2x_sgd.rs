@@ -1,12 +1,12 @@
-//! The seed document's SGD run: y = 2x on x = 1..4, per-sample updates in a shuffled order,
-//! η = 0.01, 100 epochs, the full-data loss printed every 10 epochs in the seed's format.
+//! The y = 2x worked example with SGD: x = 1..4, per-sample updates in a shuffled order,
+//! η = 0.01, 100 epochs, the full-data loss printed every 10 epochs in the PyTorch format.
 //!
-//! The seed started from `torch.randn` values; this example starts from a fixed draw of the
+//! The PyTorch program started from `torch.randn` values; this one starts from a fixed draw of the
 //! same kind (w = 0.2, b = −0.3, from `--start W B` to change) and shuffles with
 //! `Xoshiro128PlusPlus::seed_from_u64(SEED)` (`--seed N`, default 2024), so its lines are the
 //! same on every run and platform.
 //!
-//! `cargo run --release --example seed_sgd`
+//! `cargo run --release --example y2x_sgd`
 
 #[macro_use]
 #[path = "common/stdout.rs"]

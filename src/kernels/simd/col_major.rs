@@ -1,0 +1,135 @@
+use super::{CM_FOLD_VECS, CM_TILE_VECS};
+use crate::data::ColMajor;
+use crate::kernels::Sums;
+use crate::kernels::lanes::{load, madd, widen_sum};
+use wide::f32x8;
+
+/// The column-major kernel for `d > 8`: per tile of samples, one sweep over the columns
+/// forms the residuals, a second (from cache) accumulates the gradient, folding into f64
+/// every [`CM_FOLD_VECS`] vectors. Same arithmetic, in the same order, as [`step`].
+pub(super) fn cm_tiled<'a>(data: &ColMajor<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
+    // A few samples take the small buffer, which is quicker to set up.
+    if data.n() / 8 > 2 * CM_FOLD_VECS {
+        cm_tiles::<CM_TILE_VECS>(data, w, b, grad, s);
+    } else {
+        cm_tiles::<CM_FOLD_VECS>(data, w, b, grad, s);
+    }
+}
+
+/// [`cm_tiled`] with tiles of `T` vectors.
+#[inline(always)]
+fn cm_tiles<'a, const T: usize>(
+    data: &ColMajor<'a>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let n_vec = data.n() / 8;
+    let y = data.y().as_chunks::<8>().0;
+    let bv = f32x8::splat(b);
+    let mut buf = [f32x8::ZERO; T];
+    let mut v0 = 0;
+    while v0 < n_vec {
+        let m = T.min(n_vec - v0);
+        let tile = |col: &'a [f32]| -> &'a [[f32; 8]] {
+            col.as_chunks::<8>().0.get(v0..v0 + m).unwrap_or(&[])
+        };
+        // The dot products, then the residuals in their place.
+        let rt = buf.get_mut(..m).unwrap_or(&mut []);
+        // Four columns per pass over the tile: each p still adds its columns in order, from
+        // the first column's product (d > 8, so there is a first quad, and it writes every p).
+        let (w4, w_rest) = w.as_chunks::<4>();
+        let mut cols = data.columns();
+        for (qi, wq) in w4.iter().enumerate() {
+            let quad = [cols.next(), cols.next(), cols.next(), cols.next()];
+            if let [Some(c0), Some(c1), Some(c2), Some(c3)] = quad {
+                let [w0, w1, w2, w3] = wq.map(f32x8::splat);
+                let xs = tile(c0).iter().zip(tile(c1)).zip(tile(c2)).zip(tile(c3));
+                for (pv, (((x0, x1), x2), x3)) in rt.iter_mut().zip(xs) {
+                    let p0 = if qi == 0 {
+                        load(x0) * w0
+                    } else {
+                        madd(load(x0), w0, *pv)
+                    };
+                    let p = madd(load(x1), w1, p0);
+                    *pv = madd(load(x3), w3, madd(load(x2), w2, p));
+                }
+            }
+        }
+        for (col, &wj) in cols.zip(w_rest) {
+            let wv = f32x8::splat(wj);
+            for (pv, xv) in rt.iter_mut().zip(tile(col)) {
+                *pv = madd(load(xv), wv, *pv);
+            }
+        }
+        let yt = y.get(v0..v0 + m).unwrap_or(&[]);
+        for (rb, yb) in rt.chunks_mut(CM_FOLD_VECS).zip(yt.chunks(CM_FOLD_VECS)) {
+            let (mut l0, mut l1) = (f32x8::ZERO, f32x8::ZERO);
+            let (mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO);
+            for (rv, yv) in rb.chunks_mut(2).zip(yb.chunks(2)) {
+                for (k, (ri, yi)) in rv.iter_mut().zip(yv).enumerate() {
+                    *ri = (*ri + bv) - load(yi);
+                    if k == 0 {
+                        l0 = madd(*ri, *ri, l0);
+                        b0 += *ri;
+                    } else {
+                        l1 = madd(*ri, *ri, l1);
+                        b1 += *ri;
+                    }
+                }
+            }
+            s.loss += widen_sum(l0 + l1);
+            s.bias += widen_sum(b0 + b1);
+        }
+        let rt: &[f32x8] = rt;
+        // Four columns per pass over the residuals, each with its own two accumulators.
+        let (g4, g_rest) = grad.as_chunks_mut::<4>();
+        let mut cols = data.columns();
+        for gq in g4 {
+            if let [Some(c0), Some(c1), Some(c2), Some(c3)] =
+                [cols.next(), cols.next(), cols.next(), cols.next()]
+            {
+                let ts = [tile(c0), tile(c1), tile(c2), tile(c3)];
+                for (k, rb) in rt.chunks(CM_FOLD_VECS).enumerate() {
+                    let lo = k * CM_FOLD_VECS;
+                    let xb = ts.map(|t| t.get(lo..lo + rb.len()).unwrap_or(&[]));
+                    let mut acc = [[f32x8::ZERO; 2]; 4];
+                    let [x0, x1, x2, x3] = xb.map(|x| x.chunks(2));
+                    for ((((rp, p0), p1), p2), p3) in rb.chunks(2).zip(x0).zip(x1).zip(x2).zip(x3) {
+                        for (a, xp) in acc.iter_mut().zip([p0, p1, p2, p3]) {
+                            grad_pair(a, rp, xp);
+                        }
+                    }
+                    for (g, [a0, a1]) in gq.iter_mut().zip(acc) {
+                        *g += widen_sum(a0 + a1);
+                    }
+                }
+            }
+        }
+        for (col, g) in cols.zip(g_rest) {
+            for (rb, xb) in rt.chunks(CM_FOLD_VECS).zip(tile(col).chunks(CM_FOLD_VECS)) {
+                let mut a = [f32x8::ZERO; 2];
+                for (rp, xp) in rb.chunks(2).zip(xb.chunks(2)) {
+                    grad_pair(&mut a, rp, xp);
+                }
+                *g += widen_sum(a[0] + a[1]);
+            }
+        }
+        v0 += m;
+    }
+}
+
+/// `a[0] += r₀·x₀`, `a[1] += r₁·x₁` for a pair of vectors (or `a[0]` alone for the last,
+/// odd one): even and odd vectors in separate accumulators.
+#[inline(always)]
+fn grad_pair(a: &mut [f32x8; 2], r: &[f32x8], x: &[[f32; 8]]) {
+    match (r, x) {
+        ([r0, r1], [x0, x1]) => {
+            a[0] = madd(*r0, load(x0), a[0]);
+            a[1] = madd(*r1, load(x1), a[1]);
+        }
+        ([r0, ..], [x0, ..]) => a[0] = madd(*r0, load(x0), a[0]),
+        _ => {}
+    }
+}

@@ -1,0 +1,276 @@
+//! The fused `f32x8` kernels: the same names and signatures as
+//! [`reference`](crate::kernels::reference), one read of the data.
+//!
+//! # Where each shape goes
+//!
+//! | data | kernel | file |
+//! |---|---|---|
+//! | column-major, `d ≤ 8`; row-major `d < 8` (gathered into feature vectors) | eight samples per vector, one pass | `small.rs` |
+//! | column-major, `d > 8` | tiles of samples swept twice: residuals, then gradient from cache | `col_major.rs` |
+//! | row-major, `d ≥ 8` | blocks of eight rows, dot products across 8-wide chunks, a tile swept twice | `row_major.rs` |
+//! | row-major, `d` = 8, 16, 24, 32, with AVX | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |
+//!
+//! This file holds the entry points, the tile sizes and prefetch distances, the helpers the
+//! kernels share and the scalar tails; `crate::kernels::lanes` holds the lane operations
+//! (loads, transposes, horizontal sums in their one written order).
+//!
+//! * **Eight samples per vector.** Each vector's residual is `((Σⱼ fⱼ·wⱼ) + b) − y` with the
+//!   features `fⱼ` in order, as [`residual`](crate::kernels::reference::residual) forms it
+//!   (with AVX from the first product instead of `0 + f₀·w₀`), so the residuals have the
+//!   reference's bits up to the sign of a zero, which no sum shows. One accumulator per
+//!   feature, two sets (even and odd vectors) to hide latency. Row-major samples are gathered
+//!   into feature vectors by transposes chosen per `d` and per instruction set; one of them
+//!   leaves the samples interleaved in the lanes, and `y` and the sums follow that order.
+//! * **Blocks of eight rows.** Each row's dot product runs over its 8-wide chunks in one
+//!   accumulator, starting from the first chunk's product; the eight accumulators are summed
+//!   in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. Rows of whole chunks are fixed-size
+//!   arrays with `w` in registers; on x86 every other `d` below 40 has a copy of the kernel
+//!   with `d` a constant, and wider rows one copy per tail length `d mod 8`. The gradient of a
+//!   tile (at most 16 KiB of `x`) is added from L1, four chunks at a time.
+//! * **Beyond the caches** (more than 4 MiB of `x`) the kernels ask for the data
+//!   ahead by software prefetch, spread over their work.
+//!
+//! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
+//! tails (`d mod 8`) are real values moved into lanes: no lane is ever zero-padded, so no
+//! phantom sample or feature reaches a sum. ARCHITECTURE.md gives the reasons for each choice
+//! and BENCHMARKS.md the figures.
+//!
+//! # Floating-point contract
+//! Lane-wise `*` then `+` (two roundings), horizontal sums in a written-out order, f32
+//! partial sums folded into f64 once per tile. No `reduce_add`, no `mul_add` (unless the
+//! `fma` feature is on), no runtime dispatch: for a given layout and shape the result bits are
+//! the same in every build and on every target. The two layouts sum in different orders, so
+//! for `d ≥ 8` their bits differ from each other (within the bound of
+//! [`bound`](crate::kernels::bound)).
+
+mod col_major;
+mod pipelined;
+mod row_major;
+mod small;
+
+use crate::data::{ColMajor, Dataset, RowMajor};
+use crate::error::Error;
+use crate::kernels::lanes::{prefetch_l2, smadd};
+use crate::kernels::{Sums, check_params, finish};
+use col_major::cm_tiled;
+use row_major::rm_wide;
+use small::{cm_small, rm_small};
+
+/// Samples per f64 fold in the eight-samples-per-vector kernels (column-major `d ≤ 8`,
+/// row-major `d < 8`).
+pub const TILE: usize = 1024;
+const TILE_VECS: usize = TILE / 8;
+/// Vectors per f64 fold of the column-major kernel for `d > 8`: the same on every target, so
+/// the bits are.
+const CM_FOLD_VECS: usize = 32;
+/// Vectors per tile of the column-major kernel for `d > 8`, whose residuals stay on the stack:
+/// 256 (8 KiB) on 64-bit targets, where the hardware prefetcher gains from the longer runs
+/// per column, 32 (1 KiB) elsewhere. A multiple of [`CM_FOLD_VECS`], so the folds, and the
+/// bits, match.
+#[cfg(target_pointer_width = "64")]
+const CM_TILE_VECS: usize = 256;
+#[cfg(not(target_pointer_width = "64"))]
+const CM_TILE_VECS: usize = 32;
+const _: () = assert!(CM_TILE_VECS.is_multiple_of(CM_FOLD_VECS) && CM_FOLD_VECS.is_multiple_of(2));
+/// Most rows in one tile of the wide row-major kernel.
+const RM_TILE_MAX: usize = 256;
+/// Values of `x` in one tile of the wide row-major kernel (16 KiB: half of a typical L1d).
+const RM_TILE_VALUES: usize = 4096;
+/// Data with at least this many values of `x` (4 MiB, beyond L2) are fetched ahead by
+/// software: from DRAM the loops hide little of their arithmetic behind the reads unless they
+/// ask ahead, while in cache the requests only cost time. Row-major `d < 8` (and column-major
+/// `d = 1`, the same layout) asks [`SMALL_PREFETCH_AHEAD`] values of `x` ahead; the two-sweep
+/// row-major kernel asks for the next tile at an even rate over both sweeps of the current
+/// one. BENCHMARKS.md has the figures.
+const FAR_VALUES: usize = 1 << 20;
+const SMALL_PREFETCH_AHEAD: usize = 1024;
+/// How far ahead of its residual stream (in bytes of `x`) the pipelined row-major kernel
+/// asks for data beyond the caches: the distance that measured best among 1–8 KiB and the
+/// next tile spread over the steps (BENCHMARKS.md).
+const PIPELINE_AHEAD: usize = 2048;
+
+/// The longest chain of f32 additions into one accumulator in any kernel here, counting the
+/// merge of the two accumulator sets: `RM_TILE_MAX / 2 + 1` (the wide row-major gradient;
+/// the eight-samples-per-vector kernels chain `TILE / 16 + 1 = 65`). The error bound of
+/// [`bound`](crate::kernels::bound) uses it.
+pub const F32_CHAIN: usize = RM_TILE_MAX / 2 + 1;
+
+/// Rows per tile of the wide row-major kernel for `d` features: a multiple of 8 with at
+/// most 4096 values of `x`, between 8 and 256 rows.
+pub fn row_major_tile(d: usize) -> usize {
+    (RM_TILE_VALUES / d.max(1) / 8 * 8).clamp(8, RM_TILE_MAX)
+}
+
+/// Loss, bias and gradient sums over all samples of either layout.
+///
+/// `grad` is overwritten with `Σᵢ rᵢ·xᵢⱼ` for every feature `j`.
+///
+/// # Errors
+/// [`Error::Length`] if `w` or `grad` does not have `d` elements;
+/// [`Error::NonFinite`] if a sum is NaN or ±∞ (the data hold NaN/∞ or overflow), in which
+/// case `grad` holds unspecified values.
+///
+/// # Example
+/// ```
+/// use steepest::{kernels::simd, RowMajor};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let mut g = [0.0];
+/// let s = simd::gradient(&data.into(), &[0.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, s.bias, g[0]), (120.0, -20.0, -60.0)); // Σr², Σr, Σr·x of y = 2x at w = 0
+/// # Ok::<(), steepest::Error>(())
+/// ```
+pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error> {
+    match data {
+        Dataset::RowMajor(v) => gradient_row_major(v, w, b, grad),
+        Dataset::ColMajor(v) => gradient_col_major(v, w, b, grad),
+    }
+}
+
+/// [`gradient`] for a row-major view.
+///
+/// # Errors
+/// As [`gradient`].
+pub fn gradient_row_major(
+    data: &RowMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+) -> Result<Sums, Error> {
+    check_params(data.d(), w, grad)?;
+    grad.fill(0.0);
+    let mut s = Sums {
+        rows: data.n(),
+        ..Sums::default()
+    };
+    match data.d() {
+        1 => rm_small::<1>(data, w, b, grad, &mut s),
+        2 => rm_small::<2>(data, w, b, grad, &mut s),
+        3 => rm_small::<3>(data, w, b, grad, &mut s),
+        4 => rm_small::<4>(data, w, b, grad, &mut s),
+        5 => rm_small::<5>(data, w, b, grad, &mut s),
+        6 => rm_small::<6>(data, w, b, grad, &mut s),
+        7 => rm_small::<7>(data, w, b, grad, &mut s),
+        _ => rm_wide(data, w, b, grad, &mut s),
+    }
+    finish(s, grad)
+}
+
+/// [`gradient`] for a column-major view.
+///
+/// # Errors
+/// As [`gradient`].
+pub fn gradient_col_major(
+    data: &ColMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+) -> Result<Sums, Error> {
+    check_params(data.d(), w, grad)?;
+    grad.fill(0.0);
+    let mut s = Sums {
+        rows: data.n(),
+        ..Sums::default()
+    };
+    match data.d() {
+        1 => cm_small::<1>(data, w, b, grad, &mut s),
+        2 => cm_small::<2>(data, w, b, grad, &mut s),
+        3 => cm_small::<3>(data, w, b, grad, &mut s),
+        4 => cm_small::<4>(data, w, b, grad, &mut s),
+        5 => cm_small::<5>(data, w, b, grad, &mut s),
+        6 => cm_small::<6>(data, w, b, grad, &mut s),
+        7 => cm_small::<7>(data, w, b, grad, &mut s),
+        8 => cm_small::<8>(data, w, b, grad, &mut s),
+        _ => cm_tiled(data, w, b, grad, &mut s),
+    }
+    let n_vec = data.n() / 8;
+    for (i, &y) in data.y().iter().enumerate().skip(8 * n_vec) {
+        let sample = data.columns().map(|c| c.get(i).copied().unwrap_or(0.0));
+        tail_sample(sample, w, b, y, grad, &mut s);
+    }
+    finish(s, grad)
+}
+
+/// `x` cut into at most `parts` bunches of whole 64-byte lines (counted from `x`'s start),
+/// to be prefetched one bunch per step of a loop of `parts` steps.
+#[inline(always)]
+fn line_bunches(x: &[f32], parts: usize) -> core::slice::Chunks<'_, f32> {
+    x.chunks((x.len().div_ceil(parts.max(1)).div_ceil(16) * 16).max(16))
+}
+
+/// Asks L2 for the lines of `x`, one per 64 bytes.
+#[inline(always)]
+fn prefetch_l2_lines(x: &[f32]) {
+    for line in x.iter().step_by(16) {
+        prefetch_l2(line);
+    }
+}
+
+/// All of them, if none is missing.
+#[inline(always)]
+fn all<T: Copy + Default, const N: usize>(a: [Option<T>; N]) -> Option<[T; N]> {
+    a.iter()
+        .all(Option::is_some)
+        .then(|| a.map(Option::unwrap_or_default))
+}
+
+/// All eight, if none is missing.
+#[inline(always)]
+fn all8<T: Copy>(a: [Option<T>; 8]) -> Option<[T; 8]> {
+    match a {
+        [
+            Some(a0),
+            Some(a1),
+            Some(a2),
+            Some(a3),
+            Some(a4),
+            Some(a5),
+            Some(a6),
+            Some(a7),
+        ] => Some([a0, a1, a2, a3, a4, a5, a6, a7]),
+        _ => None,
+    }
+}
+
+/// The last `N` values of a row, if it has `N`.
+#[inline(always)]
+fn last<const N: usize>(row: &[f32]) -> Option<&[f32; N]> {
+    row.get(row.len().checked_sub(N)?..)?.try_into().ok()
+}
+// ---------------------------------------------------------------------------------------
+// Scalar tails.
+// ---------------------------------------------------------------------------------------
+
+/// A sample outside the vectors: the residual as [`step`] forms it (from `0 + x₀·w₀`, a
+/// difference only in the sign of a zero), then exact f64 products.
+fn tail_sample(
+    x: impl Iterator<Item = f32> + Clone,
+    w: &[f32],
+    b: f32,
+    y: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    accumulate(x.clone(), seq_residual(x, w, b, y), grad, s);
+}
+
+/// The residual with the features in order, as the eight-samples-per-vector kernels form it
+/// lane by lane (and as [`residual`](crate::kernels::reference::residual) does, except under
+/// the `fma` feature).
+#[inline]
+pub(crate) fn seq_residual(x: impl Iterator<Item = f32>, w: &[f32], b: f32, y: f32) -> f32 {
+    let mut p = 0.0f32;
+    for (xj, &wj) in x.zip(w) {
+        p = smadd(xj, wj, p);
+    }
+    (p + b) - y
+}
+
+/// Adds one sample's terms, as exact f64 products, into the sums.
+fn accumulate(x: impl Iterator<Item = f32>, r: f32, grad: &mut [f64], s: &mut Sums) {
+    let r64 = f64::from(r);
+    for (g, xj) in grad.iter_mut().zip(x) {
+        *g += r64 * f64::from(xj);
+    }
+    s.loss += r64 * r64;
+    s.bias += r64;
+}

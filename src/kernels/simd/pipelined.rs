@@ -1,0 +1,94 @@
+use super::row_major::{add_pair, exact_residual, fold_sets};
+use super::{PIPELINE_AHEAD, RM_TILE_MAX, prefetch_l2_lines};
+use crate::kernels::Sums;
+use crate::kernels::lanes::{load, madd, widen_sum};
+use wide::f32x8;
+
+/// The tile loop of [`rm_wide_c`] for rows of exactly `C` chunks, software-pipelined: each
+/// step forms the residuals of a group of eight rows of the *next* tile and adds the
+/// gradient of the same group of the current tile, whose residuals are complete. The two
+/// halves of a step do not depend on each other, so the core overlaps the next tile's first
+/// reads (from L2, L3 or DRAM) with arithmetic on data in L1, where the two-sweep tile
+/// left the memory idle through its gradient sweep. The gradient of each tile is added
+/// row pair by row pair into the same two accumulator sets, its loss and bias summed from
+/// its residuals in order and every fold into f64 made in tile order: the bits of the
+/// two-sweep tile. Two tiles of residuals (2 KiB) on the stack.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub(super) fn rm_exact_pipelined<const C: usize>(
+    xs: &[f32],
+    ys: &[f32],
+    wv: &[f32x8; C],
+    bv: f32x8,
+    t: usize,
+    gc: &mut [[f64; 8]],
+    s: &mut Sums,
+    far: bool,
+) {
+    let groups = xs.as_chunks::<8>().0.as_chunks::<C>().0.as_chunks::<8>().0;
+    let yg = ys.as_chunks::<8>().0;
+    // Groups per tile; the residual buffers hold RM_TILE_MAX rows.
+    let tg = (t / 8).clamp(1, RM_TILE_MAX / 8);
+    let n_tiles = groups.len().div_ceil(tg);
+    let tile = |i: usize| {
+        let lo = i.saturating_mul(tg);
+        let hi = lo.saturating_add(tg);
+        (
+            groups
+                .get(lo..hi)
+                .or_else(|| groups.get(lo..))
+                .unwrap_or(&[]),
+            yg.get(lo..hi).or_else(|| yg.get(lo..)).unwrap_or(&[]),
+        )
+    };
+    let mut r = [[[0.0f32; 8]; RM_TILE_MAX / 8]; 2];
+    {
+        let (x0, y0) = tile(0);
+        for ((xg, y), rg) in x0.iter().zip(y0).zip(&mut r[0]) {
+            *rg = exact_residual::<C>(xg, wv, bv, load(y)).to_array();
+        }
+    }
+    for ti in 0..n_tiles {
+        let [ra, rb] = &mut r;
+        let (cur, nxt) = if ti % 2 == 0 { (&*ra, rb) } else { (&*rb, ra) };
+        let (xc, _) = tile(ti);
+        let (xn, yn) = tile(ti + 1);
+        let cur = cur.get(..xc.len()).unwrap_or(&[]);
+        add_loss_bias(cur, s);
+        // Beyond the caches, the group PIPELINE_AHEAD bytes past the one whose residuals
+        // are being formed is asked into L2.
+        let ahead = (ti + 1) * tg + PIPELINE_AHEAD / (8 * 32 * C).max(1);
+        let (mut a0, mut a1) = ([f32x8::ZERO; C], [f32x8::ZERO; C]);
+        for (k, (xg, rg)) in xc.iter().zip(cur).enumerate() {
+            if let (Some(xn), Some(y), Some(rn)) = (xn.get(k), yn.get(k), nxt.get_mut(k)) {
+                *rn = exact_residual::<C>(xn, wv, bv, load(y)).to_array();
+            }
+            if far && let Some(g) = groups.get(ahead + k) {
+                prefetch_l2_lines(g.as_flattened().as_flattened());
+            }
+            for ([xe, xo], &[r0, r1]) in xg.as_chunks::<2>().0.iter().zip(rg.as_chunks::<2>().0) {
+                add_pair(&mut a0, &mut a1, xe, xo, r0, r1);
+            }
+        }
+        fold_sets(gc, &a0, &a1);
+    }
+}
+
+/// Adds a tile's `Σ r²` and `Σ r` into `s`, from its residual vectors in order (even and
+/// odd vectors in two accumulator sets, merged, folded into f64).
+#[inline(always)]
+pub(super) fn add_loss_bias(r: &[[f32; 8]], s: &mut Sums) {
+    let (mut l0, mut l1, mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO, f32x8::ZERO, f32x8::ZERO);
+    for pair in r.chunks(2) {
+        if let Some(r) = pair.first().map(load) {
+            l0 = madd(r, r, l0);
+            b0 += r;
+        }
+        if let Some(r) = pair.get(1).map(load) {
+            l1 = madd(r, r, l1);
+            b1 += r;
+        }
+    }
+    s.loss += widen_sum(l0 + l1);
+    s.bias += widen_sum(b0 + b1);
+}

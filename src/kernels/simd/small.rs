@@ -1,0 +1,288 @@
+use super::{FAR_VALUES, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample};
+use crate::data::{ColMajor, RowMajor};
+use crate::kernels::Sums;
+use crate::kernels::lanes::{
+    INTERLEAVES, PREFETCHES, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
+    columns_of_4_interleaved, columns8, deinterleave, interleave, load_at, madd, prefetch,
+    widen_sum,
+};
+use core::array;
+use wide::f32x8;
+
+// ---------------------------------------------------------------------------------------
+// Eight samples per vector, d ≤ 8 (column-major) or d < 8 (row-major, gathered).
+// ---------------------------------------------------------------------------------------
+
+/// One accumulator set of the small-`d` kernel.
+#[derive(Clone, Copy)]
+struct Acc<const D: usize> {
+    g: [f32x8; D],
+    loss: f32x8,
+    bias: f32x8,
+}
+
+impl<const D: usize> Acc<D> {
+    const ZERO: Self = Acc {
+        g: [f32x8::ZERO; D],
+        loss: f32x8::ZERO,
+        bias: f32x8::ZERO,
+    };
+}
+
+/// One vector of eight samples: residual, then every sum. The defining arithmetic of the
+/// eight-samples-per-vector kernels (`cm_tiled` repeats it in two sweeps).
+///
+/// The residual is `((Σⱼ fⱼ·wⱼ) + b) − y`, the features in order. With AVX the first product
+/// is not added to a zero first as the reference's `0 + f₀·w₀` is (5–6 % faster in cache at
+/// d = 3 and 4); that changes only the sign of a zero residual, which no sum shows (every
+/// accumulator starts at `+0`, and `+0 + −0 = +0`), so the bits are those of the other
+/// builds. Without AVX the sum starts from zero: there the other form ran slower (SSE2).
+#[inline(always)]
+fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &mut Acc<D>) {
+    let mut terms = f.iter().zip(w);
+    let mut p = if cfg!(target_feature = "avx") {
+        terms.next().map_or(f32x8::ZERO, |(f0, w0)| *f0 * *w0)
+    } else {
+        f32x8::ZERO
+    };
+    for (fj, wj) in terms {
+        p = madd(*fj, *wj, p);
+    }
+    let r = (p + b) - y;
+    for (gj, fj) in a.g.iter_mut().zip(f) {
+        *gj = madd(r, fj, *gj);
+    }
+    a.loss = madd(r, r, a.loss);
+    a.bias += r;
+}
+
+/// Runs [`step`] over `n_vec` vectors (`load_features(v)` gives vector `v`'s features), tile
+/// by tile, even and odd vectors into separate accumulator sets, folding each tile into f64.
+///
+/// With `interleaved`, the features' lanes hold the samples in the order
+/// [`INTERLEAVED`](super::lanes::INTERLEAVED): `y` is loaded in that order and every sum put
+/// back in sample order before it is folded, so each lane's sum, and the fold, are as without.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn small<const D: usize>(
+    n_vec: usize,
+    load_features: impl Fn(usize) -> [f32x8; D],
+    y: &[[f32; 8]],
+    interleaved: bool,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let load_y = |v: usize| {
+        if interleaved {
+            y.get(v).map_or(f32x8::ZERO, interleave)
+        } else {
+            load_at(y, v)
+        }
+    };
+    let fold = |v: f32x8| widen_sum(if interleaved { deinterleave(v) } else { v });
+    let wv: [f32x8; D] = array::from_fn(|j| f32x8::splat(w.get(j).copied().unwrap_or(0.0)));
+    let bv = f32x8::splat(b);
+    let mut v = 0;
+    while v < n_vec {
+        let end = n_vec.min(v + TILE_VECS);
+        let (mut a0, mut a1) = (Acc::<D>::ZERO, Acc::<D>::ZERO);
+        while v + 2 <= end {
+            if cfg!(target_feature = "avx") {
+                // Both vectors' features first: with AVX that schedules better (row-major
+                // d = 3 and 5 7–8 % faster); without, it spills.
+                let (f0, f1) = (load_features(v), load_features(v + 1));
+                step(f0, load_y(v), &wv, bv, &mut a0);
+                step(f1, load_y(v + 1), &wv, bv, &mut a1);
+            } else {
+                step(load_features(v), load_y(v), &wv, bv, &mut a0);
+                step(load_features(v + 1), load_y(v + 1), &wv, bv, &mut a1);
+            }
+            v += 2;
+        }
+        if v < end {
+            step(load_features(v), load_y(v), &wv, bv, &mut a0);
+            v += 1;
+        }
+        for (g, (x0, x1)) in grad.iter_mut().zip(a0.g.iter().zip(&a1.g)) {
+            *g += fold(*x0 + *x1);
+        }
+        s.loss += fold(a0.loss + a1.loss);
+        s.bias += fold(a0.bias + a1.bias);
+    }
+}
+
+pub(super) fn cm_small<const D: usize>(
+    data: &ColMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let n_vec = data.n() / 8;
+    // Every column has n values and y at least n, so each of these slices has exactly n_vec
+    // vectors, which lets the loads in `small` go without bounds checks.
+    let cols = all::<_, D>(array::from_fn(|j| {
+        data.column(j)
+            .and_then(|c| c.as_chunks::<8>().0.get(..n_vec))
+    }));
+    let y = data.y().as_chunks::<8>().0.get(..n_vec);
+    if let (Some(cols), Some(y)) = (cols, y) {
+        // One column is row-major d = 1's layout: the same prefetch. With more columns it
+        // did not help (ARCHITECTURE.md, "Measured and rejected").
+        let far = PREFETCHES && D == 1 && 8 * n_vec >= FAR_VALUES;
+        columns_small(
+            cols,
+            y,
+            far.then_some(SMALL_PREFETCH_AHEAD / 8),
+            w,
+            b,
+            grad,
+            s,
+        );
+    }
+}
+
+/// [`small`] over `D` columns of exactly as many vectors as `y`; with `ahead`, every other
+/// vector asks for the line `ahead` vectors on in each column and in `y`.
+#[inline(always)]
+fn columns_small<const D: usize>(
+    cols: [&[[f32; 8]]; D],
+    y: &[[f32; 8]],
+    ahead: Option<usize>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let n_vec = y.len();
+    if let Some(ahead) = ahead {
+        let load = |v: usize| {
+            if v.is_multiple_of(2) {
+                for c in cols {
+                    if let Some(l) = c.get(v + ahead) {
+                        prefetch(l);
+                    }
+                }
+                if let Some(l) = y.get(v + ahead) {
+                    prefetch(l);
+                }
+            }
+            cols.map(|c| load_at(c, v))
+        };
+        small::<D>(n_vec, load, y, false, w, b, grad, s);
+    } else {
+        small::<D>(
+            n_vec,
+            |v| cols.map(|c| load_at(c, v)),
+            y,
+            false,
+            w,
+            b,
+            grad,
+            s,
+        );
+    }
+}
+
+pub(super) fn rm_small<const D: usize>(
+    data: &RowMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+) {
+    let n_vec = data.n() / 8;
+    let x = data.x();
+    let y = data.y().as_chunks::<8>().0;
+    let far = PREFETCHES && x.len() >= FAR_VALUES;
+    if D == 1 {
+        // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
+        if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
+            let ahead = far.then_some(SMALL_PREFETCH_AHEAD / 8);
+            columns_small::<1>([xc], yc, ahead, w, b, grad, s);
+        }
+    } else {
+        // d = 4 with AVX2: each vector's rows as four whole loads, the lanes interleaved.
+        let interleaved = D == 4 && INTERLEAVES;
+        let quads = x.as_chunks::<8>().0.as_chunks::<4>().0;
+        let features = |v: usize| {
+            if interleaved && let Some(q) = quads.get(v) {
+                let cols = columns_of_4_interleaved(q);
+                return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+            }
+            gather::<D>(x, 8 * D * v)
+        };
+        if far {
+            // Data beyond the caches: every other vector (one cache line of y, D of x), fetch
+            // the lines SMALL_PREFETCH_AHEAD values of x ahead, and the matching line of y.
+            let lines = x.as_chunks::<16>().0;
+            let load = |v: usize| {
+                if v.is_multiple_of(2) {
+                    let first = D * v / 2 + SMALL_PREFETCH_AHEAD / 16;
+                    for l in lines.iter().skip(first).take(D) {
+                        prefetch(l);
+                    }
+                    if let Some(l) = y.get(v + SMALL_PREFETCH_AHEAD / (8 * D)) {
+                        prefetch(l);
+                    }
+                }
+                features(v)
+            };
+            small::<D>(n_vec, load, y, interleaved, w, b, grad, s);
+        } else {
+            small::<D>(n_vec, features, y, interleaved, w, b, grad, s);
+        }
+    }
+    let rows = x.chunks_exact(D).zip(data.y()).skip(8 * n_vec);
+    for (row, &yi) in rows {
+        tail_sample(row.iter().copied(), w, b, yi, grad, s);
+    }
+}
+
+/// The `D` feature vectors of the eight consecutive rows starting at `x[base]` (`D ≥ 2`:
+/// one feature is loaded as a column).
+///
+/// With AVX, eight overlapping 8-value loads (one per row start) are transposed, which
+/// reads up to `8 − D` values past the group; where `x` ends sooner (the last group), and
+/// without AVX, the values are gathered one by one. Both give the same vectors.
+#[inline(always)]
+fn gather<const D: usize>(x: &[f32], base: usize) -> [f32x8; D] {
+    if D == 4
+        && let Some(rows) = x.get(base..base + 32).map(|g| g.as_chunks::<4>().0)
+        && let Ok(rows) = <&[[f32; 4]; 8]>::try_from(rows)
+    {
+        let cols = columns_of_4(rows);
+        return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+    }
+    if D == 3
+        && cfg!(target_feature = "avx2")
+        && let Some(g) = x.get(base..base + 24)
+        && let Ok(v) = <&[[f32; 8]; 3]>::try_from(g.as_chunks::<8>().0)
+    {
+        let cols = columns_of_3(v);
+        return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+    }
+    if D == 2
+        && let Some(pairs) = x.get(base..base + 16).map(|g| g.as_chunks::<4>().0)
+        && let Ok(pairs) = <&[[f32; 4]; 4]>::try_from(pairs)
+    {
+        let cols = columns_of_2(pairs);
+        return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+    }
+    if cfg!(target_feature = "avx")
+        && let Some(span) = x.get(base..base + 7 * D + 8)
+    {
+        let rows: [Option<&[f32; 8]>; 8] =
+            array::from_fn(|k| span.get(k * D..k * D + 8).and_then(|r| r.try_into().ok()));
+        if let Some(rows) = all8(rows) {
+            let cols = columns8(rows);
+            return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+        }
+    }
+    // Lane k of feature j is x[base + k·D + j], read in place (copying the rows out, as
+    // `rows.map` on an array of rows does, repeats the copy per feature).
+    x.get(base..base + 8 * D)
+        .map_or([f32x8::ZERO; D], columns_by_value::<D>)
+}
