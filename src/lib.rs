@@ -65,6 +65,9 @@
 
 #![no_std]
 #![forbid(unsafe_code)]
+// Every public item is documented, with `# Errors` where it can fail; `ci/doc_check` checks
+// on nightly that each also has an example.
+#![deny(missing_docs, clippy::missing_errors_doc)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
