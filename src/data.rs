@@ -32,6 +32,15 @@ impl<'a> RowMajor<'a> {
     /// # Errors
     /// [`Error::Empty`] if `n` or `d` is zero, [`Error::Overflow`] if `n·d` overflows,
     /// [`Error::Length`] if `x.len() != n·d` or `y.len() != n`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::RowMajor;
+    /// let data = RowMajor::new(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0], &[1.0, 2.0, 3.0], 3, 2)?;
+    /// assert_eq!(data.x()[2], 2.0); // sample 1, feature 0
+    /// assert!(RowMajor::new(&[1.0, 2.0, 3.0], &[1.0, 2.0], 2, 2).is_err()); // x needs 4 values
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn new(x: &'a [f32], y: &'a [f32], n: usize, d: usize) -> Result<Self, Error> {
         check_nonempty(n, d)?;
         let len = n.checked_mul(d).ok_or(Error::Overflow)?;
@@ -41,21 +50,53 @@ impl<'a> RowMajor<'a> {
     }
 
     /// Number of samples.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::RowMajor;
+    /// let data = RowMajor::new(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0], &[1.0, 2.0, 3.0], 3, 2)?;
+    /// assert_eq!(data.n(), 3);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn n(&self) -> usize {
         self.n
     }
 
     /// Number of features.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::RowMajor;
+    /// let data = RowMajor::new(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0], &[1.0, 2.0, 3.0], 3, 2)?;
+    /// assert_eq!(data.d(), 2);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn d(&self) -> usize {
         self.d
     }
 
     /// The features, `n·d` values, sample by sample.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::RowMajor;
+    /// let data = RowMajor::new(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0], &[1.0, 2.0, 3.0], 3, 2)?;
+    /// assert_eq!(data.x(), &[1.0, 10.0, 2.0, 20.0, 3.0, 30.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn x(&self) -> &'a [f32] {
         self.x
     }
 
     /// The targets, `n` values.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::RowMajor;
+    /// let data = RowMajor::new(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0], &[1.0, 2.0, 3.0], 3, 2)?;
+    /// assert_eq!(data.y(), &[1.0, 2.0, 3.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn y(&self) -> &'a [f32] {
         self.y
     }
@@ -65,6 +106,16 @@ impl<'a> RowMajor<'a> {
     ///
     /// # Errors
     /// [`Error::RowRange`] if `rows` is empty or reaches past `n`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::RowMajor;
+    /// let data = RowMajor::new(&[1.0, 10.0, 2.0, 20.0, 3.0, 30.0], &[1.0, 2.0, 3.0], 3, 2)?;
+    /// let tail = data.rows(1..3)?;
+    /// assert_eq!((tail.n(), tail.x()), (2, &[2.0, 20.0, 3.0, 30.0][..]));
+    /// assert!(data.rows(2..5).is_err());
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn rows(&self, rows: Range<usize>) -> Result<Self, Error> {
         let (start, end) = (rows.start, rows.end);
         let bad = Error::RowRange {
@@ -93,6 +144,14 @@ impl<'a> RowMajor<'a> {
     ///
     /// # Errors
     /// [`Error::NonFiniteData`] naming the first row (and column) that holds NaN or ±∞.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Error, RowMajor, What};
+    /// let data = RowMajor::new(&[1.0, 2.0, f32::NAN, 4.0], &[1.0, 2.0], 2, 2)?;
+    /// assert_eq!(data.check_finite(), Err(Error::NonFiniteData { what: What::X, row: 1, col: 0 }));
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn check_finite(&self) -> Result<(), Error> {
         for (row, (xs, y)) in self.x.chunks_exact(self.d.max(1)).zip(self.y).enumerate() {
             if let Some(col) = xs.iter().position(|v| !v.is_finite()) {
@@ -151,6 +210,16 @@ impl<'a> ColMajor<'a> {
     /// [`Error::Empty`] if `n` or `d` is zero, [`Error::LeadingDimension`] if `ld < n`,
     /// [`Error::Overflow`] if `d·ld` overflows, [`Error::Length`] if `x.len()` is outside
     /// the range above or `y.len() != n`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// assert_eq!(data.column(0), Some(&[1.0, 2.0, 3.0][..]));
+    /// assert!(ColMajor::new(&[1.0; 7], &[1.0; 3], 3, 2, 2).is_err()); // ld < n
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn new(x: &'a [f32], y: &'a [f32], n: usize, d: usize, ld: usize) -> Result<Self, Error> {
         check_nonempty(n, d)?;
         if ld < n {
@@ -175,31 +244,86 @@ impl<'a> ColMajor<'a> {
     }
 
     /// Number of samples.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// assert_eq!(data.n(), 3);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn n(&self) -> usize {
         self.n
     }
 
     /// Number of features.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// assert_eq!(data.d(), 2);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn d(&self) -> usize {
         self.d
     }
 
     /// The column stride.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// assert_eq!(data.ld(), 4);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn ld(&self) -> usize {
         self.ld
     }
 
     /// The targets, `n` values.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// assert_eq!(data.y(), &[1.0, 2.0, 3.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn y(&self) -> &'a [f32] {
         self.y
     }
 
     /// The stored values: `(d−1)·ld + n` of them, column `j` at `j·ld`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// assert_eq!(data.x_values().len(), 7); // (d − 1)·ld + n
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn x_values(&self) -> &'a [f32] {
         self.x
     }
 
     /// Feature `j` of every sample (`n` values), or `None` if `j ≥ d`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// assert_eq!(data.column(1), Some(&[10.0, 20.0, 30.0][..]));
+    /// assert_eq!(data.column(2), None);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn column(&self, j: usize) -> Option<&'a [f32]> {
         if j >= self.d {
             return None;
@@ -210,6 +334,16 @@ impl<'a> ColMajor<'a> {
     }
 
     /// The columns in order, each `n` values.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// let sums: Vec<f32> = data.columns().map(|c| c.iter().sum()).collect();
+    /// assert_eq!(sums, [6.0, 60.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn columns(&self) -> impl Iterator<Item = &'a [f32]> + Clone + 'a {
         let (x, n, ld) = (self.x, self.n, self.ld);
         (0..self.d).filter_map(move |j| x.get(j * ld..j * ld + n))
@@ -219,6 +353,16 @@ impl<'a> ColMajor<'a> {
     ///
     /// # Errors
     /// [`Error::RowRange`] if `rows` is empty or reaches past `n`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::ColMajor;
+    /// // 3 samples, 2 features, columns 4 apart
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, 0.0, 10.0, 20.0, 30.0], &[1.0, 2.0, 3.0], 3, 2, 4)?;
+    /// let head = data.rows(0..2)?;
+    /// assert_eq!(head.column(1), Some(&[10.0, 20.0][..]));
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn rows(&self, rows: Range<usize>) -> Result<Self, Error> {
         let (start, end) = (rows.start, rows.end);
         let bad = Error::RowRange {
@@ -246,6 +390,14 @@ impl<'a> ColMajor<'a> {
     ///
     /// # Errors
     /// [`Error::NonFiniteData`] naming the first non-finite value, column by column.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{ColMajor, Error, What};
+    /// let data = ColMajor::new(&[1.0, 2.0, 3.0, f32::INFINITY], &[1.0, 2.0], 2, 2, 2)?;
+    /// assert_eq!(data.check_finite(), Err(Error::NonFiniteData { what: What::X, row: 1, col: 1 }));
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn check_finite(&self) -> Result<(), Error> {
         for (col, column) in self.columns().enumerate() {
             if let Some(row) = column.iter().position(|v| !v.is_finite()) {
@@ -268,6 +420,14 @@ impl<'a> ColMajor<'a> {
 }
 
 /// Either layout: what the kernels and drivers take.
+///
+/// # Example
+/// ```
+/// use steepest::{Dataset, RowMajor};
+/// let data: Dataset = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+/// assert!(matches!(data, Dataset::RowMajor(_)));
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Dataset<'a> {
     /// Sample-major features.
@@ -278,6 +438,14 @@ pub enum Dataset<'a> {
 
 impl<'a> Dataset<'a> {
     /// Number of samples.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, RowMajor};
+    /// let data: Dataset = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// assert_eq!(data.n(), 4);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn n(&self) -> usize {
         match self {
             Dataset::RowMajor(v) => v.n(),
@@ -286,6 +454,14 @@ impl<'a> Dataset<'a> {
     }
 
     /// Number of features.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, RowMajor};
+    /// let data: Dataset = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// assert_eq!(data.d(), 1);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn d(&self) -> usize {
         match self {
             Dataset::RowMajor(v) => v.d(),
@@ -294,6 +470,14 @@ impl<'a> Dataset<'a> {
     }
 
     /// The targets.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, RowMajor};
+    /// let data: Dataset = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// assert_eq!(data.y(), &[2.0, 4.0, 6.0, 8.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn y(&self) -> &'a [f32] {
         match self {
             Dataset::RowMajor(v) => v.y(),
@@ -305,6 +489,14 @@ impl<'a> Dataset<'a> {
     ///
     /// # Errors
     /// [`Error::RowRange`] if `rows` is empty or reaches past `n`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, RowMajor};
+    /// let data: Dataset = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// assert_eq!(data.rows(1..3)?.y(), &[4.0, 6.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn rows(&self, rows: Range<usize>) -> Result<Self, Error> {
         Ok(match self {
             Dataset::RowMajor(v) => Dataset::RowMajor(v.rows(rows)?),
@@ -316,6 +508,14 @@ impl<'a> Dataset<'a> {
     ///
     /// # Errors
     /// [`Error::NonFiniteData`] naming the first non-finite value.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, RowMajor};
+    /// let data: Dataset = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// assert!(data.check_finite().is_ok());
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn check_finite(&self) -> Result<(), Error> {
         match self {
             Dataset::RowMajor(v) => v.check_finite(),

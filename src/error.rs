@@ -3,6 +3,14 @@
 use core::fmt;
 
 /// Which argument or quantity an [`Error`] is about.
+///
+/// # Example
+/// ```
+/// use steepest::{Error, RowMajor, What};
+/// let err = RowMajor::new(&[1.0, 2.0], &[1.0], 1, 3).unwrap_err();
+/// assert_eq!(err, Error::Length { what: What::X, expected: 3, found: 2 });
+/// assert_eq!(What::X.to_string(), "x");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum What {
@@ -74,6 +82,18 @@ impl fmt::Display for What {
 /// Every fallible function of the crate returns this type; none panics. An error never leaves
 /// the caller's model half-updated: see each function's `# Errors` section for the state it
 /// leaves behind.
+///
+/// # Example
+/// ```
+/// use steepest::{Error, GradientDescent, RowMajor, What};
+/// let data = RowMajor::new(&[1.0, 2.0], &[2.0, f32::NAN], 2, 1)?;
+/// let (mut w, mut b) = ([0.0f32], 0.0f32);
+/// let err = GradientDescent::default().fit(&data.into(), &mut w, &mut b, &mut [0.0]).unwrap_err();
+/// assert_eq!(err, Error::NonFiniteData { what: What::Y, row: 1, col: 0 });
+/// assert_eq!(err.to_string(), "y is not finite at row 1, column 0");
+/// assert_eq!((w, b), ([0.0], 0.0)); // nothing was changed
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {

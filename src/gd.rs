@@ -46,6 +46,21 @@ impl Default for GradientDescent {
 }
 
 /// What an observer sees after each epoch.
+///
+/// # Example
+/// ```
+/// use steepest::{Control, GradientDescent, RowMajor};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut grad) = ([0.0f32], 0.0f32, [0.0f64]);
+/// let mut losses = Vec::new();
+/// GradientDescent::default().fit_with(&data.into(), &mut w, &mut b, &mut grad, |e| {
+///     losses.push(e.loss); // at the parameters the epoch started from
+///     Control::Continue
+/// })?;
+/// assert_eq!(losses.len(), 100);
+/// assert!(losses.windows(2).all(|p| p[1] <= p[0]));
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Epoch<'a> {
     /// The epoch, from 1.
@@ -61,6 +76,18 @@ pub struct Epoch<'a> {
 }
 
 /// An observer's answer: go on, or stop after this epoch.
+///
+/// # Example
+/// ```
+/// use steepest::{Control, GradientDescent, RowMajor};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut grad) = ([0.0f32], 0.0f32, [0.0f64]);
+/// let report = GradientDescent::default().fit_with(&data.into(), &mut w, &mut b, &mut grad, |e| {
+///     if e.loss < 1.0 { Control::Stop } else { Control::Continue }
+/// })?;
+/// assert_eq!(report.reason, steepest::StopReason::Observer);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
     /// Run the next epoch.
@@ -70,6 +97,16 @@ pub enum Control {
 }
 
 /// Why a fit stopped.
+///
+/// # Example
+/// ```
+/// use steepest::{Control, GradientDescent, RowMajor};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut grad) = ([0.0f32], 0.0f32, [0.0f64]);
+/// let gd = GradientDescent { learning_rate: 0.05, max_epochs: 10_000, tolerance: Some(1e-12) };
+/// assert_eq!(gd.fit(&data.into(), &mut w, &mut b, &mut grad)?.reason, steepest::StopReason::Converged);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
     /// `max_epochs` epochs ran.
@@ -81,6 +118,17 @@ pub enum StopReason {
 }
 
 /// The outcome of a fit.
+///
+/// # Example
+/// ```
+/// use steepest::{Control, GradientDescent, RowMajor};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut grad) = ([0.0f32], 0.0f32, [0.0f64]);
+/// let report = GradientDescent::default().fit(&data.into(), &mut w, &mut b, &mut grad)?;
+/// assert_eq!((report.epochs, report.reason), (100, steepest::StopReason::MaxEpochs));
+/// assert!(report.loss < 0.05);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Report {
     /// Epochs run (updates made).
@@ -114,6 +162,21 @@ impl GradientDescent {
     /// of epoch `k` may exceed that of epoch `k−1` only by the bound on the rounding of both
     /// passes and of the parameters to f32, computed from `Σy²`, `Σx²` (one extra pass, the
     /// first time the loss grows at all) and the current parameters.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Control, GradientDescent, RowMajor};
+    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+    /// let (mut w, mut b, mut grad) = ([0.0f32], 0.0f32, [0.0f64]);
+    /// let gd = GradientDescent { learning_rate: 0.05, max_epochs: 2000, tolerance: None };
+    /// gd.fit(&data.into(), &mut w, &mut b, &mut grad)?;
+    /// assert!((w[0] - 2.0).abs() < 1e-4 && b.abs() < 1e-3);
+    /// // A rate beyond the stability limit is reported, not silently run.
+    /// let (mut w, mut b) = ([0.0f32], 0.0f32);
+    /// let fast = GradientDescent { learning_rate: 0.2, ..gd };
+    /// assert!(matches!(fast.fit(&data.into(), &mut w, &mut b, &mut grad), Err(steepest::Error::Diverged { .. })));
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn fit(
         &self,
         data: &Dataset<'_>,

@@ -38,6 +38,14 @@ pub fn bounded_u32<R: Rng + ?Sized>(rng: &mut R, s: u32) -> u32 {
 
 /// A uniform integer in `0..s`, without bias, for any `s ≥ 1` (`s = 0` returns 0): the
 /// 32-bit method when `s ≤ 2³²`, else the same on `next_u64`.
+///
+/// # Example
+/// ```
+/// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+/// let mut rng = Xoshiro128PlusPlus::seed_from_u64(7);
+/// assert!(steepest::bounded_u64(&mut rng, 1 << 40) < 1 << 40);
+/// assert_eq!(steepest::bounded_u64(&mut rng, 1), 0);
+/// ```
 #[inline]
 pub fn bounded_u64<R: Rng + ?Sized>(rng: &mut R, s: u64) -> u64 {
     lemire64(rng, s)
@@ -122,6 +130,17 @@ pub fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
 /// # Errors
 /// [`Error::Length`] if `order` has more than `u32::MAX + 1` elements (indices are `u32` to
 /// halve the buffer on 64-bit hosts); `order` is then unchanged.
+///
+/// # Example
+/// ```
+/// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+/// let mut order = [0u32; 5];
+/// steepest::permutation(&mut order, &mut Xoshiro128PlusPlus::seed_from_u64(42))?;
+/// let mut sorted = order;
+/// sorted.sort();
+/// assert_eq!(sorted, [0, 1, 2, 3, 4]); // every index once, in the seed's order
+/// # Ok::<(), steepest::Error>(())
+/// ```
 pub fn permutation<R: Rng + ?Sized>(order: &mut [u32], rng: &mut R) -> Result<(), Error> {
     identity(order)?;
     shuffle(order, rng);

@@ -32,6 +32,15 @@ const U64: f64 = 1.0 / 9_007_199_254_740_992.0; // 2⁻⁵³
 const TINY: f64 = 1.401_298_464_324_817e-45; // 2⁻¹⁴⁹: the f32 subnormal step
 
 /// The allowed difference between the SIMD kernel and the reference for one pass.
+///
+/// # Example
+/// ```
+/// use steepest::{RowMajor, kernels::bound};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let t = bound::tolerance(&data.into(), &[1.9], 0.1, &mut [0.0])?;
+/// assert!(t.loss > 0.0 && t.bias > 0.0); // a bound, never zero
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Tolerance {
     /// For `Σ rᵢ²`.

@@ -47,6 +47,17 @@ pub struct Sums {
 
 impl Sums {
     /// The sums over both row sets.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{RowMajor, kernels::simd};
+    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+    /// let (mut g1, mut g2) = ([0.0], [0.0]);
+    /// let a = simd::gradient(&data.rows(0..2)?.into(), &[0.0], 0.0, &mut g1)?;
+    /// let b = simd::gradient(&data.rows(2..4)?.into(), &[0.0], 0.0, &mut g2)?;
+    /// assert_eq!(a.merge(b).loss, 120.0); // 4 + 16 + 36 + 64
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     #[must_use]
     pub fn merge(self, other: Sums) -> Sums {
         Sums {
@@ -57,6 +68,15 @@ impl Sums {
     }
 
     /// The mean squared error `Σ rᵢ² / n` (0 when no rows were summed).
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{RowMajor, kernels::simd};
+    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+    /// let s = simd::gradient(&data.into(), &[0.0], 0.0, &mut [0.0])?;
+    /// assert_eq!(s.mse(), 30.0); // 120 / 4
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn mse(&self) -> f64 {
         if self.rows == 0 {
             0.0
@@ -70,6 +90,15 @@ impl Sums {
 ///
 /// # Errors
 /// [`Error::Length`] if the two lengths differ; `into` is then unchanged.
+///
+/// # Example
+/// ```
+/// let mut total = [1.0, 2.0];
+/// steepest::merge_gradient(&mut total, &[0.5, 0.25])?;
+/// assert_eq!(total, [1.5, 2.25]);
+/// assert!(steepest::merge_gradient(&mut total, &[1.0]).is_err());
+/// # Ok::<(), steepest::Error>(())
+/// ```
 pub fn merge_gradient(into: &mut [f64], part: &[f64]) -> Result<(), Error> {
     if into.len() != part.len() {
         return Err(Error::Length {

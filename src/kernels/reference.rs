@@ -56,6 +56,16 @@ pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Resu
 ///
 /// # Errors
 /// As [`gradient`].
+///
+/// # Example
+/// ```
+/// use steepest::{RowMajor, kernels::reference};
+/// let data = RowMajor::new(&[1.0, 1.0, 2.0, 1.0], &[3.0, 4.0], 2, 2)?; // y = x₀ + 2·x₁
+/// let mut g = [0.0; 2];
+/// let s = reference::gradient_row_major(&data, &[1.0, 2.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, g), (0.0, [0.0, 0.0])); // an exact fit
+/// # Ok::<(), steepest::Error>(())
+/// ```
 pub fn gradient_row_major(
     data: &RowMajor<'_>,
     w: &[f32],
@@ -83,6 +93,16 @@ pub fn gradient_row_major(
 ///
 /// # Errors
 /// As [`gradient`].
+///
+/// # Example
+/// ```
+/// use steepest::{ColMajor, kernels::reference};
+/// let data = ColMajor::new(&[1.0, 2.0, 1.0, 1.0], &[3.0, 5.0], 2, 2, 2)?; // columns (1, 2), (1, 1)
+/// let mut g = [0.0; 2];
+/// let s = reference::gradient_col_major(&data, &[0.0, 0.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, s.bias, g), (34.0, -8.0, [-13.0, -8.0]));
+/// # Ok::<(), steepest::Error>(())
+/// ```
 pub fn gradient_col_major(
     data: &ColMajor<'_>,
     w: &[f32],

@@ -19,6 +19,20 @@ use crate::gd::{Control, Epoch, StopReason};
 pub const DIVERGENCE_FACTOR: f64 = 1e4;
 
 /// When [`Sgd::fit`] stops (scikit-learn's `max_iter`, `tol`, `n_iter_no_change`).
+///
+/// # Example
+/// ```
+/// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+/// use steepest::{Control, RowMajor, StopReason, sgd::{Constant, Plain, Sgd, Stopping}};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+/// let mut rng = Xoshiro128PlusPlus::seed_from_u64(1);
+/// let mut sgd = Sgd::new(Plain, Constant(0.02));
+/// let stop = Stopping { max_epochs: 50, tol: None, ..Stopping::default() };
+/// let report = sgd.fit(&data.into(), &mut w, &mut b, &mut order, &mut rng, stop, |_| Control::Continue)?;
+/// assert_eq!((report.epochs, report.reason), (50, StopReason::MaxEpochs));
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stopping {
     /// The most epochs.
@@ -42,6 +56,20 @@ impl Default for Stopping {
 }
 
 /// The outcome of [`Sgd::fit`].
+///
+/// # Example
+/// ```
+/// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+/// use steepest::{Control, RowMajor, StopReason, sgd::{Constant, Plain, Sgd, Stopping}};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+/// let mut rng = Xoshiro128PlusPlus::seed_from_u64(1);
+/// let mut sgd = Sgd::new(Plain, Constant(0.02));
+/// let report = sgd.fit(&data.into(), &mut w, &mut b, &mut order, &mut rng, Stopping::default(), |_| Control::Continue)?;
+/// assert_eq!(report.reason, StopReason::Converged); // tol = 1e-3, as scikit-learn's
+/// assert!(report.epochs < 1000 && report.loss < 0.1);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FitReport {
     /// Epochs run.

@@ -4,6 +4,15 @@ use crate::data::check_len;
 use crate::error::{Error, What};
 
 /// One sample's features: a contiguous row, or sample `i` of column-major data.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::Sample;
+/// // Sample 1 of column-major data with 3 samples per column: x[1], x[4].
+/// let cols = [1.0, 2.0, 3.0, 10.0, 20.0, 30.0];
+/// let s = Sample::Strided { x: &cols, ld: 3, i: 1, d: 2 };
+/// assert_eq!(s.values().collect::<Vec<_>>(), [2.0, 20.0]);
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Sample<'a> {
     /// `d` consecutive values.
@@ -23,6 +32,12 @@ pub enum Sample<'a> {
 
 impl<'a> Sample<'a> {
     /// The features in order.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Sample;
+    /// assert_eq!(Sample::Row(&[1.0, 2.0]).values().sum::<f32>(), 3.0);
+    /// ```
     pub fn values(&self) -> impl Iterator<Item = f32> + Clone + use<'a> {
         let (row, strided) = match *self {
             Sample::Row(r) => (Some(r.iter().copied()), None),
@@ -41,6 +56,12 @@ impl<'a> Sample<'a> {
     }
 
     /// The number of features.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Sample;
+    /// assert_eq!(Sample::Row(&[1.0, 2.0]).len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         match *self {
             Sample::Row(r) => r.len(),
@@ -49,12 +70,25 @@ impl<'a> Sample<'a> {
     }
 
     /// `true` if there are no features.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Sample;
+    /// assert!(Sample::Row(&[]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
 /// The gradient of one step.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Grad, Sample};
+/// let g = Grad::Sample { x: Sample::Row(&[1.0, 3.0]), g: -2.0 }; // g = 2r
+/// assert_eq!((g.weights().collect::<Vec<_>>(), g.bias()), (vec![-2.0, -6.0], -2.0));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub enum Grad<'a> {
     /// One sample's: `g·x` for the weights and `g` for the bias, with `g = 2r`.
@@ -78,6 +112,13 @@ pub enum Grad<'a> {
 
 impl<'a> Grad<'a> {
     /// The number of weight components.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Grad;
+    /// let sums = [4.0, 8.0];
+    /// assert_eq!(Grad::Sums { w: &sums, b: 2.0, scale: 0.5 }.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         match *self {
             Grad::Sample { x, .. } => x.len(),
@@ -86,11 +127,25 @@ impl<'a> Grad<'a> {
     }
 
     /// `true` if there are no weight components.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Grad;
+    /// assert!(Grad::Sums { w: &[], b: 0.0, scale: 1.0 }.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// The weights' gradient, component by component.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Grad;
+    /// // A batch of B = 4: Σ rᵢ·xᵢ scaled by 2/B.
+    /// let g = Grad::Sums { w: &[4.0, 8.0], b: 2.0, scale: 0.5 };
+    /// assert_eq!(g.weights().collect::<Vec<_>>(), [2.0, 4.0]);
+    /// ```
     pub fn weights(&self) -> impl Iterator<Item = f32> + use<'a> {
         let (sample, sums) = match *self {
             Grad::Sample { x, g } => (Some(x.values().map(move |v| g * v)), None),
@@ -103,6 +158,12 @@ impl<'a> Grad<'a> {
     }
 
     /// The bias's gradient.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Grad;
+    /// assert_eq!(Grad::Sums { w: &[4.0], b: 2.0, scale: 0.5 }.bias(), 1.0);
+    /// ```
     pub fn bias(&self) -> f32 {
         match *self {
             Grad::Sample { g, .. } => g,

@@ -13,6 +13,20 @@ use crate::kernels::simd;
 use crate::shuffle::permutation;
 
 /// The caller's buffers for [`Sgd::minibatch_epoch`] with batches of `B = y.len()` samples.
+///
+/// # Example
+/// ```
+/// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+/// use steepest::{RowMajor, sgd::{Batch, Constant, Plain, Sgd}};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+/// let (mut bx, mut by, mut grad) = ([0.0f32; 3], [0.0f32; 3], [0.0f64; 1]); // B = 3, d = 1
+/// let batch = Batch { x: &mut bx, y: &mut by, grad: &mut grad };
+/// let mut rng = Xoshiro128PlusPlus::seed_from_u64(5);
+/// let report = Sgd::new(Plain, Constant(0.01)).minibatch_epoch(&data.into(), &mut w, &mut b, &mut order, &mut rng, batch)?;
+/// assert_eq!(report.steps, 2); // batches of 3 and 1
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Batch<'a> {
     /// `B·d` values: the batch's rows, gathered.

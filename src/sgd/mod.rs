@@ -78,6 +78,19 @@ pub struct Sgd<U: Update = Plain, S: Schedule = Constant> {
 }
 
 /// What one epoch saw.
+///
+/// # Example
+/// ```
+/// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+/// use steepest::{RowMajor, sgd::{Constant, Plain, Sgd}};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+/// let mut rng = Xoshiro128PlusPlus::seed_from_u64(3);
+/// let report = Sgd::new(Plain, Constant(0.01)).epoch(&data.into(), &mut w, &mut b, &mut order, &mut rng)?;
+/// assert_eq!(report.steps, 4);
+/// assert!(report.loss > 0.0 && report.loss < 30.0); // below the zero model's 30
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EpochReport {
     /// The mean of the samples' squared errors, each taken before its own update.
@@ -88,6 +101,13 @@ pub struct EpochReport {
 
 impl<U: Update, S: Schedule> Sgd<U, S> {
     /// A stepper at step 0.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Constant, Plain, Sgd};
+    /// let sgd = Sgd::new(Plain, Constant(0.01));
+    /// assert_eq!(sgd.steps(), 0);
+    /// ```
     pub fn new(update: U, schedule: S) -> Self {
         Sgd {
             update,
@@ -97,11 +117,30 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
     }
 
     /// Updates taken so far (the `t` the schedule sees next).
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Constant, Plain, Sgd};
+    /// let mut sgd = Sgd::new(Plain, Constant(0.01));
+    /// sgd.step(&mut [0.0], &mut 0.0, &[1.0], 2.0)?;
+    /// assert_eq!(sgd.steps(), 1);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn steps(&self) -> u64 {
         self.steps
     }
 
     /// Sets the step counter, for resuming a saved run.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{InverseScaling, Plain, Schedule, Sgd};
+    /// // Resume a saved run: the schedule continues where it was.
+    /// let schedule = InverseScaling { eta0: 0.1, power_t: 0.25 };
+    /// let mut sgd = Sgd::new(Plain, schedule);
+    /// sgd.set_steps(1_000_000);
+    /// assert_eq!(sgd.schedule.rate(sgd.steps()), schedule.rate(1_000_000));
+    /// ```
     pub fn set_steps(&mut self, t: u64) {
         self.steps = t;
     }
@@ -117,6 +156,19 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
     /// [`Error::InvalidParameter`] if the schedule gives a rate that is not finite and
     /// positive, or `w`/`b` hold a non-finite value; [`Error::Rejected`] if the update would make
     /// a parameter non-finite.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Error, sgd::{Constant, Plain, Sgd}};
+    /// let mut sgd = Sgd::new(Plain, Constant(0.01));
+    /// let (mut w, mut b) = ([0.0f32], 0.0f32);
+    /// let squared_error = sgd.step(&mut w, &mut b, &[1.0], 2.0)?; // r = −2 before the update
+    /// assert_eq!((squared_error, w[0], b), (4.0, 0.04, 0.04));
+    /// // A bad sample changes nothing.
+    /// assert!(matches!(sgd.step(&mut w, &mut b, &[f32::NAN], 2.0), Err(Error::NonFiniteData { .. })));
+    /// assert_eq!((w[0], b, sgd.steps()), (0.04, 0.04, 1));
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn step(&mut self, w: &mut [f32], b: &mut f32, x: &[f32], y: f32) -> Result<f32, Error> {
         check_len(What::X, w.len(), x.len())?;
         self.update.check(w.len())?;

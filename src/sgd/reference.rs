@@ -26,6 +26,14 @@ pub fn plain_step(w: &mut [f32], b: &mut f32, x: &[f32], y: f32, lr: f32) -> f32
 
 /// One momentum step (PyTorch's SGD) for gradient scale `g = 2r`, written out parameter by
 /// parameter (the bias last, with feature 1 and no weight decay). `buf` holds `d + 1` values.
+///
+/// # Example
+/// ```
+/// // The first step (the velocity starts as the gradient): r = 0·w + 0 − 2 = −2, g = 2r.
+/// let (mut w, mut b, mut buf) = ([0.0f32], 0.0f32, [0.0f32; 2]);
+/// steepest::sgd::reference::momentum(&mut w, &mut b, &[1.0], -4.0, 0.01, (0.9, 0.0, false, 0.0), &mut buf, false);
+/// assert_eq!((w[0], b, buf), (0.04, 0.04, [-4.0, -4.0]));
+/// ```
 #[allow(clippy::too_many_arguments)] // the formula's every input, named
 pub fn momentum(
     w: &mut [f32],
@@ -65,6 +73,14 @@ pub fn momentum(
 
 /// One Adam/AdamW step (PyTorch's) at the rule's step `k ≥ 1`, written out. `m`, `v` hold
 /// `d + 1` values each.
+///
+/// # Example
+/// ```
+/// // At k = 1 the bias corrections make the step η·g/(|g| + ε): about η against the gradient.
+/// let (mut w, mut b, mut m, mut v) = ([0.0f32], 0.0f32, [0.0f32; 2], [0.0f32; 2]);
+/// steepest::sgd::reference::adam(&mut w, &mut b, &[1.0], -4.0, 0.01, (0.9, 0.999, 1e-8, 0.0, false), &mut m, &mut v, 1);
+/// assert!((w[0] - 0.01).abs() < 1e-6 && (b - 0.01).abs() < 1e-6);
+/// ```
 #[allow(clippy::too_many_arguments)] // the formula's every input, named
 pub fn adam(
     w: &mut [f32],
@@ -104,6 +120,14 @@ pub fn adam(
 }
 
 /// One normalized (NLMS) step: `θ ← θ − η·(g/2)·x̃ / (ε + ‖x̃‖²)`, `x̃ = (x, 1)`.
+///
+/// # Example
+/// ```
+/// // η = 1 on x̃ = (1, 1): r = −2 is split over ‖x̃‖² = 2, so the residual becomes 0.
+/// let (mut w, mut b) = ([0.0f32], 0.0f32);
+/// steepest::sgd::reference::normalized(&mut w, &mut b, &[1.0], -4.0, 1.0, 0.0);
+/// assert_eq!((w[0], b), (1.0, 1.0));
+/// ```
 pub fn normalized(w: &mut [f32], b: &mut f32, x: &[f32], g: f32, lr: f32, eps: f32) {
     let mut energy = 1.0f32;
     for &xj in x {

@@ -19,6 +19,20 @@ use crate::error::Error;
 ///
 /// With `momentum = 0` it is plain SGD with L2 and `buf` may be empty. Memory: `buf` of
 /// `d + 1` floats (the bias last) when `momentum ≠ 0`.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Constant, Momentum, Sgd};
+/// let mut buf = [0.0f32; 2]; // d + 1
+/// let mut sgd = Sgd::new(Momentum::new(0.9, 0.0, true, 0.0, &mut buf), Constant(0.01));
+/// let (mut w, mut b) = ([0.0f32], 0.0f32);
+/// for k in 0..300 {
+///     let x = [(k % 4) as f32];
+///     sgd.step(&mut w, &mut b, &x, 2.0 * x[0] + 1.0)?;
+/// }
+/// assert!((w[0] - 2.0).abs() < 1e-2 && (b - 1.0).abs() < 2e-2);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Momentum<'s> {
     /// `μ`.
@@ -35,6 +49,14 @@ pub struct Momentum<'s> {
 
 impl<'s> Momentum<'s> {
     /// A rule with its velocity buffer (`d + 1` floats, zeroed here).
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Momentum;
+    /// let mut buf = [7.0f32; 3];
+    /// let rule = Momentum::new(0.9, 0.0, false, 1e-4, &mut buf); // d = 2; the buffer is zeroed
+    /// assert_eq!(rule.velocity(), &[0.0; 3]);
+    /// ```
     pub fn new(
         momentum: f32,
         dampening: f32,
@@ -54,6 +76,16 @@ impl<'s> Momentum<'s> {
     }
 
     /// The velocity buffer.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Constant, Momentum, Sgd};
+    /// let mut buf = [0.0f32; 2];
+    /// let mut sgd = Sgd::new(Momentum::new(0.9, 0.0, false, 0.0, &mut buf), Constant(0.01));
+    /// sgd.step(&mut [0.0], &mut 0.0, &[1.0], 2.0)?; // g = 2r = −4: the first velocity is g
+    /// assert_eq!(sgd.update.velocity(), &[-4.0, -4.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn velocity(&self) -> &[f32] {
         self.buf
     }
@@ -132,6 +164,23 @@ impl Update for Momentum<'_> {
 /// step `k` (from 1).
 ///
 /// Memory: `m` and `v`, `d + 1` floats each, and the step count.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Adam, Constant, Sgd};
+/// let (mut m, mut v) = ([0.0f32; 2], [0.0f32; 2]); // d + 1 each
+/// let mut adam = Adam::new(&mut m, &mut v);
+/// adam.weight_decay = 1e-4;
+/// adam.decoupled = true; // AdamW
+/// let mut sgd = Sgd::new(adam, Constant(0.05));
+/// let (mut w, mut b) = ([0.0f32], 0.0f32);
+/// for k in 0..2000 {
+///     let x = [(k % 4) as f32];
+///     sgd.step(&mut w, &mut b, &x, 2.0 * x[0] + 1.0)?;
+/// }
+/// assert!((w[0] - 2.0).abs() < 0.05 && (b - 1.0).abs() < 0.1);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Adam<'s> {
     /// `β₁`.
@@ -152,6 +201,14 @@ pub struct Adam<'s> {
 impl<'s> Adam<'s> {
     /// PyTorch's defaults (`β = (0.9, 0.999)`, `ε = 1e-8`, no decay) on the given moments
     /// (`d + 1` floats each, zeroed here).
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Adam;
+    /// let (mut m, mut v) = ([0.0f32; 3], [0.0f32; 3]);
+    /// let adam = Adam::new(&mut m, &mut v);
+    /// assert_eq!((adam.beta1, adam.beta2, adam.eps), (0.9, 0.999, 1e-8));
+    /// ```
     pub fn new(m: &'s mut [f32], v: &'s mut [f32]) -> Self {
         m.fill(0.0);
         v.fill(0.0);
@@ -168,6 +225,16 @@ impl<'s> Adam<'s> {
     }
 
     /// Steps taken by this rule.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Adam, Constant, Sgd};
+    /// let (mut m, mut v) = ([0.0f32; 2], [0.0f32; 2]);
+    /// let mut sgd = Sgd::new(Adam::new(&mut m, &mut v), Constant(0.01));
+    /// sgd.step(&mut [0.0], &mut 0.0, &[1.0], 2.0)?;
+    /// assert_eq!(sgd.update.steps(), 1);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn steps(&self) -> u64 {
         self.k
     }
@@ -243,6 +310,20 @@ impl Update for Adam<'_> {
 /// `r` the residual (`g/2`), so the learning rate is scale-free; `0 < η < 2` converges.
 ///
 /// Memory: none.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Constant, Normalized, Sgd};
+/// // NLMS: the rate is scale-free, so features of size 1000 need no smaller rate.
+/// let mut sgd = Sgd::new(Normalized::default(), Constant(0.5));
+/// let (mut w, mut b) = ([0.0f32; 2], 0.0f32);
+/// for k in 0..400 {
+///     let x = [1000.0 * (k % 5) as f32, 500.0 * (k % 3) as f32];
+///     sgd.step(&mut w, &mut b, &x, 0.002 * x[0] - 0.004 * x[1] + 1.0)?;
+/// }
+/// assert!((w[0] - 0.002).abs() < 1e-4 && (w[1] + 0.004).abs() < 1e-4);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Normalized {
     /// `ε` (CMSIS-DSP uses `f32::EPSILON`).
@@ -316,6 +397,23 @@ fn mean_step(avg: f32, p: f32, inv: f32) -> f32 {
 /// steps. Read the average with [`averaged`](Averaged::averaged).
 ///
 /// Memory: the inner rule's, plus `θ̄` (`d + 1` floats) and a count.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Averaged, Constant, Plain, Sgd};
+/// let mut avg = [0.0f32; 2]; // d + 1
+/// // Average the second half of the run, once the iterates hover around the optimum.
+/// let mut sgd = Sgd::new(Averaged::new(Plain, 1000, &mut avg), Constant(0.05));
+/// let (mut w, mut b) = ([0.0f32], 0.0f32);
+/// for k in 0..2000 {
+///     let x = [(k % 4) as f32 / 4.0];
+///     let noise = if (k / 4) % 2 == 0 { 0.05 } else { -0.05 }; // uncorrelated with x
+///     sgd.step(&mut w, &mut b, &x, 2.0 * x[0] + noise)?;
+/// }
+/// let (aw, _) = sgd.update.averaged().unwrap();
+/// assert!((aw[0] - 2.0).abs() < 0.05);
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Averaged<'s, U> {
     /// The rule that takes the steps.
@@ -329,6 +427,14 @@ pub struct Averaged<'s, U> {
 impl<'s, U: Update> Averaged<'s, U> {
     /// Averages `inner`'s iterates from step `start` into `avg` (`d + 1` floats, the bias
     /// last; zeroed here).
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Averaged, Plain};
+    /// let mut avg = [1.0f32; 3];
+    /// let rule = Averaged::new(Plain, 100, &mut avg); // average from step 100 on
+    /// assert_eq!(rule.averaged(), None); // nothing averaged yet
+    /// ```
     pub fn new(inner: U, start: u64, avg: &'s mut [f32]) -> Self {
         avg.fill(0.0);
         Averaged {
@@ -340,6 +446,18 @@ impl<'s, U: Update> Averaged<'s, U> {
     }
 
     /// The averaged weights and bias (`None` before any step was averaged).
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Averaged, Constant, Plain, Sgd};
+    /// let mut avg = [0.0f32; 2];
+    /// let mut sgd = Sgd::new(Averaged::new(Plain, 0, &mut avg), Constant(0.25));
+    /// let (mut w, mut b) = ([0.0f32], 0.0f32);
+    /// sgd.step(&mut w, &mut b, &[1.0], 1.0)?; // w = b = 0.5
+    /// sgd.step(&mut w, &mut b, &[1.0], 1.0)?; // r = 0: w = b = 0.5 again
+    /// assert_eq!(sgd.update.averaged(), Some((&[0.5][..], 0.5)));
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     pub fn averaged(&self) -> Option<(&[f32], f32)> {
         if self.count == 0 {
             return None;

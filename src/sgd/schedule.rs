@@ -79,6 +79,13 @@ fn check_monotone<S: Schedule + ?Sized>(s: &S, first: u64, count: u64) -> Result
 /// ```
 pub trait Schedule {
     /// The learning rate for step `t` (0-based).
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{InverseScaling, Schedule};
+    /// let s = InverseScaling { eta0: 0.1, power_t: 0.5 };
+    /// assert_eq!((s.rate(0), s.rate(3)), (0.1, 0.05)); // η₀/√(t+1)
+    /// ```
     fn rate(&self, t: u64) -> f32;
 
     /// Checks the rates of steps `first .. first + count` before they are used, and the
@@ -108,6 +115,15 @@ pub trait Schedule {
 
     /// Called by [`Sgd::epoch`](super::Sgd::epoch) after each epoch with its mean loss. The
     /// default does nothing.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Adaptive, Schedule};
+    /// let mut s = Adaptive::new(0.1, 1e-3, 1);
+    /// s.end_of_epoch(1.0);
+    /// s.end_of_epoch(1.0); // no improvement: the rate drops by 5
+    /// assert!((s.rate(0) - 0.02).abs() < 1e-9);
+    /// ```
     fn end_of_epoch(&mut self, _loss: f64) {}
 }
 
@@ -141,6 +157,13 @@ impl Schedule for Constant {
 
 /// Inverse scaling, scikit-learn's `invscaling`: `η_t = η₀ / (t+1)^power_t` (scikit-learn
 /// counts `t` from 1). Memory: 8 bytes.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{InverseScaling, Schedule};
+/// let s = InverseScaling { eta0: 0.01, power_t: 0.25 };
+/// assert!((s.rate(15) - 0.005).abs() < 1e-9); // 0.01 / 16^0.25
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InverseScaling {
     /// `η₀`.
@@ -162,6 +185,13 @@ impl Schedule for InverseScaling {
 
 /// scikit-learn's `optimal`: `η_t = 1 / (α·(t₀ + t))` (Bottou's heuristic), `t` from 0.
 /// Memory: 8 bytes.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Optimal, Schedule};
+/// let s = Optimal { alpha: 0.1, t0: 10.0 };
+/// assert_eq!((s.rate(0), s.rate(10)), (1.0, 0.5)); // 1/(α·(t₀ + t))
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Optimal {
     /// The regularisation strength `α > 0` the rate is tied to, in this crate's units: the L2
@@ -238,6 +268,13 @@ impl Schedule for Optimal {
 }
 
 /// Exponential decay: `η_t = η₀·exp(−k·t)`. Memory: 8 bytes.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Exponential, Schedule};
+/// let s = Exponential { eta0: 0.1, k: 0.01 };
+/// assert!((s.rate(100) - 0.1 * (-1.0f32).exp()).abs() < 1e-8);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Exponential {
     /// `η₀`.
@@ -258,6 +295,13 @@ impl Schedule for Exponential {
 }
 
 /// Step decay: `η_t = η₀·γ^⌊t/every⌋`. Memory: 16 bytes.
+///
+/// # Example
+/// ```
+/// use steepest::sgd::{Schedule, StepDecay};
+/// let s = StepDecay { eta0: 0.1, gamma: 0.5, every: 100 };
+/// assert_eq!((s.rate(99), s.rate(100), s.rate(250)), (0.1, 0.05, 0.025));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepDecay {
     /// `η₀`.
@@ -285,6 +329,21 @@ impl Schedule for StepDecay {
 /// scikit-learn's `adaptive`: `η = η₀` until `n_iter_no_change` consecutive epochs fail to
 /// bring the epoch loss below `best − tol`; then `η ← η/5` and the count restarts.
 /// Memory: 32 bytes.
+///
+/// # Example
+/// ```
+/// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+/// use steepest::{RowMajor, sgd::{Adaptive, Plain, Sgd}};
+/// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?;
+/// let (mut w, mut b, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+/// let mut rng = Xoshiro128PlusPlus::seed_from_u64(4);
+/// let mut sgd = Sgd::new(Plain, Adaptive::new(0.02, 1e-3, 5));
+/// for _ in 0..300 {
+///     sgd.epoch(&data.into(), &mut w, &mut b, &mut order, &mut rng)?;
+/// }
+/// assert!(sgd.schedule.eta() < 0.02); // divided once the loss stopped improving by 1e-3
+/// # Ok::<(), steepest::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Adaptive {
     eta: f32,
@@ -296,6 +355,12 @@ pub struct Adaptive {
 
 impl Adaptive {
     /// Starts at `eta0`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::Adaptive;
+    /// assert_eq!(Adaptive::new(0.01, 1e-3, 5).eta(), 0.01);
+    /// ```
     pub fn new(eta0: f32, tol: f64, n_iter_no_change: u32) -> Self {
         Adaptive {
             eta: eta0,
@@ -307,6 +372,15 @@ impl Adaptive {
     }
 
     /// The current rate.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::sgd::{Adaptive, Schedule};
+    /// let mut s = Adaptive::new(0.5, 0.0, 1);
+    /// s.end_of_epoch(1.0);
+    /// s.end_of_epoch(2.0);
+    /// assert_eq!(s.eta(), 0.1);
+    /// ```
     pub fn eta(&self) -> f32 {
         self.eta
     }

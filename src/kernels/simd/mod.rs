@@ -58,6 +58,11 @@ use small::{cm_small, rm_small};
 
 /// Samples per f64 fold in the eight-samples-per-vector kernels (column-major `d ≤ 8`,
 /// row-major `d < 8`).
+///
+/// # Example
+/// ```
+/// assert_eq!(steepest::kernels::simd::TILE % 8, 0);
+/// ```
 pub const TILE: usize = 1024;
 const TILE_VECS: usize = TILE / 8;
 /// Vectors per f64 fold of the column-major kernel for `d > 8`: the same on every target, so
@@ -93,10 +98,23 @@ const PIPELINE_AHEAD: usize = 2048;
 /// merge of the two accumulator sets: `RM_TILE_MAX / 2 + 1` (the wide row-major gradient;
 /// the eight-samples-per-vector kernels chain `TILE / 16 + 1 = 65`). The error bound of
 /// [`bound`](crate::kernels::bound) uses it.
+///
+/// # Example
+/// ```
+/// assert!(steepest::kernels::simd::F32_CHAIN <= 129);
+/// ```
 pub const F32_CHAIN: usize = RM_TILE_MAX / 2 + 1;
 
 /// Rows per tile of the wide row-major kernel for `d` features: a multiple of 8 with at
 /// most 4096 values of `x`, between 8 and 256 rows.
+///
+/// # Example
+/// ```
+/// use steepest::kernels::simd::row_major_tile;
+/// assert_eq!(row_major_tile(16), 256);
+/// assert_eq!(row_major_tile(64), 64);
+/// assert_eq!(row_major_tile(10_000), 8);
+/// ```
 pub fn row_major_tile(d: usize) -> usize {
     (RM_TILE_VALUES / d.max(1) / 8 * 8).clamp(8, RM_TILE_MAX)
 }
@@ -130,6 +148,16 @@ pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Resu
 ///
 /// # Errors
 /// As [`gradient`].
+///
+/// # Example
+/// ```
+/// use steepest::{RowMajor, kernels::simd};
+/// let data = RowMajor::new(&[1.0, 1.0, 2.0, 1.0], &[3.0, 4.0], 2, 2)?; // y = x₀ + 2·x₁
+/// let mut g = [0.0; 2];
+/// let s = simd::gradient_row_major(&data, &[1.0, 2.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, g), (0.0, [0.0, 0.0])); // an exact fit
+/// # Ok::<(), steepest::Error>(())
+/// ```
 pub fn gradient_row_major(
     data: &RowMajor<'_>,
     w: &[f32],
@@ -159,6 +187,16 @@ pub fn gradient_row_major(
 ///
 /// # Errors
 /// As [`gradient`].
+///
+/// # Example
+/// ```
+/// use steepest::{ColMajor, kernels::simd};
+/// let data = ColMajor::new(&[1.0, 2.0, 1.0, 1.0], &[3.0, 5.0], 2, 2, 2)?; // columns (1, 2), (1, 1)
+/// let mut g = [0.0; 2];
+/// let s = simd::gradient_col_major(&data, &[0.0, 0.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, s.bias, g), (34.0, -8.0, [-13.0, -8.0]));
+/// # Ok::<(), steepest::Error>(())
+/// ```
 pub fn gradient_col_major(
     data: &ColMajor<'_>,
     w: &[f32],
