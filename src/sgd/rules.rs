@@ -8,7 +8,7 @@
 //! plain loop. Square roots go through `libm::sqrtf` lane by lane (correctly rounded, the
 //! same bits on every target).
 
-use super::elementwise::{Elementwise, Lane, apply_checked, check_len};
+use super::elementwise::{Elementwise, Lane, apply_checked, check_len, plain};
 use super::grad::{Grad, check_grad};
 use super::update::Update;
 use crate::error::Error;
@@ -336,17 +336,6 @@ impl Default for Normalized {
     }
 }
 
-struct NormalizedStep {
-    c: f32,
-}
-
-impl Elementwise<0> for NormalizedStep {
-    #[inline(always)]
-    fn elem<T: Lane>(&self, theta: T, g: T, st: [T; 0], _weight: bool) -> (T, [T; 0]) {
-        (theta - T::splat(self.c) * g, st)
-    }
-}
-
 impl Update for Normalized {
     fn check(&self, _d: usize) -> Result<(), Error> {
         Ok(())
@@ -374,7 +363,8 @@ impl Update for Normalized {
         let energy = x.values().fold(1.0f32, |e, v| e + v * v);
         // g·x/2 is r·x: the step is η·r·x/(ε + ‖x̃‖²).
         let c = lr * 0.5 / (self.eps + energy);
-        apply_checked(&NormalizedStep { c }, w, b, grad, &mut [], t)
+        // The plain step `θ − c·g` with the normalized rate.
+        plain(w, b, grad, c, t)
     }
 }
 
