@@ -312,7 +312,7 @@ pub(crate) fn check_model(w: &[f32], b: f32) -> Result<(), Error> {
 
 /// One fused pass at the start of `epoch`; a non-finite result is the data's fault at the
 /// first epoch (located then, on the error path) and divergence after it.
-fn pass(
+pub(crate) fn pass(
     data: &Dataset<'_>,
     w: &[f32],
     b: f32,
@@ -328,7 +328,7 @@ fn pass(
 
 /// The loss-growth test of [`GradientDescent::fit`]: the previous epoch's loss and
 /// parameter norms, and the data's `Σy²` and `Σx²`, summed the first time they are needed.
-struct Growth {
+pub(crate) struct Growth {
     n: f64,
     gamma: f64,
     gamma_sum: f64,
@@ -343,7 +343,7 @@ fn gamma(k: usize) -> f64 {
 }
 
 impl Growth {
-    fn new(data: &Dataset<'_>) -> Self {
+    pub(crate) fn new(data: &Dataset<'_>) -> Self {
         let n = data.n() as f64;
         Growth {
             n,
@@ -376,7 +376,7 @@ impl Growth {
     /// [`Error::Diverged`] if `loss` (the mean squared error at `w`, `b`, the start of
     /// `epoch`) exceeds the previous epoch's by more than twice the sum of both epochs'
     /// bounds (doubled, as in `kernels::bound`, for the rounding of the bound itself).
-    fn check(
+    pub(crate) fn check(
         &mut self,
         data: &Dataset<'_>,
         w: &[f32],

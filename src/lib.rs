@@ -82,13 +82,17 @@ mod data;
 mod error;
 mod gd;
 pub mod kernels;
+mod model;
+pub mod regression;
 pub mod sgd;
 pub mod shuffle;
+pub mod stats;
 
 pub use data::{ColMajor, Dataset, RowMajor};
 pub use error::{Error, What};
 pub use gd::{Control, Epoch, GradientDescent, Report, StopReason};
 pub use kernels::{Sums, merge_gradient};
+pub use model::{LinearModel, Scores};
 pub use shuffle::{bounded_u32, bounded_u64, permutation, shuffle, shuffle_rows};
 
 /// The README's Rust examples, compiled and run as doc tests.

@@ -138,7 +138,7 @@ pub fn shuffle<T, R: Rng + ?Sized>(items: &mut [T], rng: &mut R) {
 /// steepest::permutation(&mut order, &mut Xoshiro128PlusPlus::seed_from_u64(42))?;
 /// let mut sorted = order;
 /// sorted.sort();
-/// assert_eq!(sorted, [0, 1, 2, 3, 4]); // every index once, in the seed's order
+/// assert_eq!(sorted, [0, 1, 2, 3, 4]); // every index once, in an order fixed by the seed
 /// # Ok::<(), steepest::Error>(())
 /// ```
 pub fn permutation<R: Rng + ?Sized>(order: &mut [u32], rng: &mut R) -> Result<(), Error> {

@@ -27,7 +27,7 @@
 //! epoch loss is half this crate's, so its `tol` is half the one to give here.
 
 mod elementwise;
-mod fast;
+pub(crate) mod fast;
 mod fit;
 mod grad;
 mod minibatch;
