@@ -28,14 +28,16 @@
 //!
 //! | criterion | here | scikit-learn `SGDRegressor` | Spark MLlib `LinearRegression` |
 //! |---|---|---|---|
-//! | loss change | `|L_{k−1} − L_k| ≤ tol·L_{k−1}`, relative to the loss | `L_k > L_best − tol` for `n_iter_no_change` epochs, absolute, against the best loss | relative change of the loss `≤ tol` |
+//! | loss change | `L_k > (1 − tol)·L_best` for `n_iter_no_change` epochs in a row: relative to the best loss | `L_k > L_best − tol` for `n_iter_no_change` epochs: absolute, against the best loss | relative change of the loss `≤ tol` |
 //! | gradient norm | `‖∇L_k‖ ≤ gtol·√L_k`, both in units of `y` | – | – |
 //!
 //! Both bound how far the loss is from the least-squares one: for least squares
 //! `‖∇L‖² ≥ 2λ_min·(L − L*)`, so the gradient test leaves `(L − L*)/L ≤ gtol²/(2λ_min)`, and
 //! a loss change of `τ·L` per epoch at the rate `1/λ_max` means `‖∇L‖² ≈ 2λ_max·τ·L`, so
 //! `(L − L*)/L ≲ τ·κ` with `κ = λ_max/λ_min` the condition number of the standardised
-//! problem.
+//! problem. Counting epochs against the best loss, as scikit-learn does, rather than
+//! comparing consecutive ones, keeps the test meaningful once the loss reaches the floor of
+//! f32 rounding, where it fluctuates instead of falling.
 
 use crate::data::{Dataset, check_len};
 use crate::error::{Error, What};
@@ -93,8 +95,11 @@ pub struct Regression {
     pub rate: Rate,
     /// The most epochs.
     pub max_epochs: usize,
-    /// Stop once the loss changes by at most `tol` times itself between epochs; `None`: never.
+    /// Stop once `n_iter_no_change` epochs in a row fail to bring the loss below
+    /// `(1 − tol)` times the best one; `None`: never.
     pub tol: Option<f64>,
+    /// Epochs without improvement before the loss test stops the fit (at least 1 is used).
+    pub n_iter_no_change: u32,
     /// Stop once the gradient's norm is at most `gtol·√L` (both in units of `y`, in the fit's
     /// coordinates); `None`: never.
     pub gtol: Option<f64>,
@@ -103,12 +108,14 @@ pub struct Regression {
 }
 
 impl Default for Regression {
-    /// Standardised, automatic rate, 10 000 epochs at most, `tol = 1e-9`, `gtol = 1e-5`.
+    /// Standardised, automatic rate, 10 000 epochs at most, `tol = 1e-9` over 5 epochs,
+    /// `gtol = 1e-5`.
     fn default() -> Self {
         Regression {
             rate: Rate::Auto,
             max_epochs: 10_000,
             tol: Some(1e-9),
+            n_iter_no_change: 5,
             gtol: Some(1e-5),
             standardize: true,
         }
@@ -368,7 +375,7 @@ impl Regression {
         let mut c = coords.params_of(w, *b, v);
         let n = data.n() as f64;
         let mut growth = Growth::new(data);
-        let mut previous = None::<f64>;
+        let (mut best, mut bad) = (f64::INFINITY, 0u32);
         let mut epoch = 0;
         let reason = loop {
             let sums = pass(data, w, *b, grad, epoch + 1)?;
@@ -408,14 +415,20 @@ impl Regression {
             {
                 break StopReason::Observer;
             }
-            let small_change = matches!((self.tol, previous),
-                (Some(tol), Some(prev)) if (prev - loss).abs() <= tol * prev);
+            if let Some(tol) = self.tol {
+                bad = if loss < (1.0 - tol) * best {
+                    0
+                } else {
+                    bad + 1
+                };
+                best = best.min(loss);
+            }
+            let small_change = bad >= self.n_iter_no_change.max(1);
             let small_gradient =
                 matches!(self.gtol, Some(gtol) if gnorm <= gtol * libm::sqrt(loss));
             if small_change || small_gradient {
                 break StopReason::Converged;
             }
-            previous = Some(loss);
         };
         let sums = pass(data, w, *b, grad, epoch + 1)?;
         growth.check(data, w, *b, sums.mse(), epoch + 1)?;
