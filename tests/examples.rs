@@ -23,7 +23,6 @@ fn example_named(name: &str) -> PathBuf {
 fn examples_end_normally_when_stdout_closes() {
     use std::process::Stdio;
     for name in [
-        "fit",
         "y2x",
         "y2x_sgd",
         "lms_sensor",

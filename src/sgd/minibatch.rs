@@ -5,6 +5,7 @@ use rand_core::Rng;
 use super::EpochReport;
 use super::Sgd;
 use super::grad::Grad;
+use super::scaled::Scaling;
 use super::schedule::Schedule;
 use super::update::Update;
 use crate::data::{Dataset, RowMajor, check_len};
@@ -75,6 +76,67 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
         rng: &mut R,
         batch: Batch<'_>,
     ) -> Result<EpochReport, Error> {
+        self.minibatch_epoch_with(data, w, b, order, rng, batch, None)
+    }
+
+    /// [`minibatch_epoch`](Self::minibatch_epoch) with the batch's rows standardised as
+    /// they are gathered: the model `v`, `c` lives in the coordinates of `scaling`
+    /// ([`Scaling::original`] gives it in the data's units). Nothing is copied beyond the
+    /// batch buffers the plain epoch fills anyway.
+    ///
+    /// # Errors
+    /// As [`minibatch_epoch`](Self::minibatch_epoch), and [`Error::Length`] if `scaling`
+    /// does not have `d` features.
+    ///
+    /// # Example
+    /// ```
+    /// use rand_xoshiro::{Xoshiro128PlusPlus, rand_core::SeedableRng};
+    /// use steepest::{RowMajor, sgd::{Batch, Constant, Plain, Scaling, Sgd}, stats::{Moments, moments}};
+    /// let data = RowMajor::new(&[1000.0, 2000.0, 3000.0, 4000.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// let mut m = [Moments::default()];
+    /// moments(&data, &mut m)?;
+    /// let (mut mean, mut scale) = ([0.0f32], [0.0f32]);
+    /// Scaling::compute(&m, &mut mean, &mut scale)?;
+    /// let scaling = Scaling::new(&mean, &scale)?;
+    /// let (mut v, mut c, mut order) = ([0.0f32], 0.0f32, [0u32; 4]);
+    /// let (mut bx, mut by, mut grad) = ([0.0f32; 2], [0.0f32; 2], [0.0f64; 1]);
+    /// let mut rng = Xoshiro128PlusPlus::seed_from_u64(1);
+    /// let mut sgd = Sgd::new(Plain, Constant(0.1));
+    /// for _ in 0..300 {
+    ///     let batch = Batch { x: &mut bx, y: &mut by, grad: &mut grad };
+    ///     sgd.minibatch_epoch_scaled(&data, &mut v, &mut c, &mut order, &mut rng, batch, &scaling)?;
+    /// }
+    /// let mut w = [0.0f32];
+    /// let b = scaling.original(&v, c, &mut w)?;
+    /// assert!((w[0] - 0.002).abs() < 1e-6 && b.abs() < 1e-3, "{w:?} {b}");
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)] // minibatch_epoch's, and the scaling
+    pub fn minibatch_epoch_scaled<R: Rng + ?Sized>(
+        &mut self,
+        data: &Dataset<'_>,
+        v: &mut [f32],
+        c: &mut f32,
+        order: &mut [u32],
+        rng: &mut R,
+        batch: Batch<'_>,
+        scaling: &Scaling<'_>,
+    ) -> Result<EpochReport, Error> {
+        check_len(What::Scratch, data.d(), scaling.len())?;
+        self.minibatch_epoch_with(data, v, c, order, rng, batch, Some(scaling))
+    }
+
+    #[allow(clippy::too_many_arguments)] // as minibatch_epoch_scaled
+    fn minibatch_epoch_with<R: Rng + ?Sized>(
+        &mut self,
+        data: &Dataset<'_>,
+        w: &mut [f32],
+        b: &mut f32,
+        order: &mut [u32],
+        rng: &mut R,
+        batch: Batch<'_>,
+        scaling: Option<&Scaling<'_>>,
+    ) -> Result<EpochReport, Error> {
         let (n, d) = (data.n(), data.d());
         let bsize = batch.y.len();
         if bsize == 0 {
@@ -116,6 +178,9 @@ impl<U: Update, S: Schedule> Sgd<U, S> {
                             *xj = col.get(i).copied().unwrap_or(f32::NAN);
                         }
                     }
+                }
+                if let Some(s) = scaling {
+                    s.standardize_in_place(xr);
                 }
             }
             let (bx, by) = (

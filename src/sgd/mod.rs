@@ -33,6 +33,7 @@ mod grad;
 mod minibatch;
 pub mod reference;
 mod rules;
+mod scaled;
 mod schedule;
 mod update;
 
@@ -42,6 +43,7 @@ pub use fit::{DIVERGENCE_FACTOR, FitReport, Stopping};
 pub use grad::{Grad, Sample};
 pub use minibatch::Batch;
 pub use rules::{Adam, Averaged, Momentum, Normalized};
+pub use scaled::Scaling;
 pub use schedule::{Adaptive, Constant, Exponential, InverseScaling, Optimal, Schedule, StepDecay};
 pub use update::{Plain, Update};
 
