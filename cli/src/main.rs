@@ -8,6 +8,8 @@ mod fit;
 mod model;
 mod output;
 mod predict;
+mod report;
+mod solvers;
 mod table;
 
 use std::path::PathBuf;
