@@ -117,21 +117,5 @@ pub extern "C" fn _start() -> ! {
     loop {}
 }
 
-#[cfg(not(feature = "panic-never"))]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    loop {}
-}
-
-#[cfg(feature = "panic-never")]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    unsafe extern "C" {
-        fn panic_path_survived_optimization() -> !;
-    }
-    unsafe { panic_path_survived_optimization() }
-}
-
-/// The host's prebuilt libcore has unwind tables that name this symbol.
-#[unsafe(no_mangle)]
-extern "C" fn rust_eh_personality() {}
+#[path = "../panic.rs"]
+mod panic;
