@@ -6,7 +6,7 @@ use rand_xoshiro::rand_core::SeedableRng;
 use steepest::regression::{Rate, Regression, lambda_max};
 use steepest::sgd::{
     Adam, Adaptive, Averaged, Batch, Constant, Exponential, InverseScaling, Momentum, Normalized,
-    Plain, Schedule, Sgd, StepDecay, Stopping, Update,
+    Plain, Scaling, Schedule, Sgd, StepDecay, Stopping, Update,
 };
 use steepest::stats::Moments;
 use steepest::{Control, Dataset, Epoch, Error, RowMajor, StopReason};
@@ -84,27 +84,17 @@ pub(crate) fn fit_sgd(
     stats: &[Moments],
     progress: &Progress,
 ) -> Result<Fitted, Error> {
-    let scale: Vec<(f64, f64)> = stats
-        .iter()
-        .map(|m| {
-            let s = m.std();
-            if standardize {
-                (m.mean, if s.is_normal() { s } else { 0.0 })
-            } else {
-                (0.0, 1.0)
-            }
-        })
-        .collect();
+    // The library's map (z = (x − μ)·s, s = 1/σ, 0 for a constant feature), applied once to
+    // the rows the tool owns, so the fast plain-SGD epoch runs on them.
+    let (mut mean, mut scale) = (vec![0.0f32; d], vec![1.0f32; d]);
+    if standardize {
+        Scaling::compute(stats, &mut mean, &mut scale)?;
+    }
+    let scaling = Scaling::new(&mean, &scale)?;
     if standardize {
         for x in [&mut *x_train, &mut *x_test] {
             for row in x.chunks_exact_mut(d.max(1)) {
-                for (v, &(mu, s)) in row.iter_mut().zip(&scale) {
-                    *v = if s > 0.0 {
-                        ((f64::from(*v) - mu) / s) as f32
-                    } else {
-                        0.0
-                    };
-                }
+                scaling.standardize_in_place(row);
             }
         }
     }
@@ -206,18 +196,8 @@ pub(crate) fn fit_sgd(
         }
     };
     let (epochs_run, reason) = go(&mut w, &mut b)?;
-    // Back to the original units: w_j = v_j/σ_j, b = c − Σ μ_j·w_j.
     let mut original_w = vec![0.0f32; d];
-    let mut shift = 0.0f64;
-    for ((o, &v), &(mu, s)) in original_w.iter_mut().zip(&w).zip(&scale) {
-        *o = if s > 0.0 {
-            (f64::from(v) / s) as f32
-        } else {
-            0.0
-        };
-        shift += mu * f64::from(*o);
-    }
-    let original_b = (f64::from(b) - shift) as f32;
+    let original_b = scaling.original(&w, b, &mut original_w)?;
     Ok(Fitted {
         w,
         b,

@@ -144,8 +144,17 @@ impl<'a> Scaling<'a> {
         Ok(b)
     }
 
-    /// `x` mapped to `z` in place.
-    pub(crate) fn standardize_in_place(&self, x: &mut [f32]) {
+    /// Maps one sample's features `x` to `z` in place, as the scaled steps map theirs (for
+    /// callers that own their data and standardise it once).
+    ///
+    /// # Example
+    /// ```
+    /// let mut x = [12.0f32, 7.0];
+    /// steepest::sgd::Scaling::new(&[10.0, 7.0], &[0.5, 0.0])?.standardize_in_place(&mut x);
+    /// assert_eq!(x, [1.0, 0.0]);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
+    pub fn standardize_in_place(&self, x: &mut [f32]) {
         for (xj, (&mu, &s)) in x.iter_mut().zip(self.mean.iter().zip(self.scale)) {
             *xj = (*xj - mu) * s;
         }
