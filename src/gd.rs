@@ -2,7 +2,7 @@
 
 use crate::data::Dataset;
 use crate::error::{Error, What};
-use crate::kernels::simd::{self, F32_CHAIN};
+use crate::kernels::simd::F32_CHAIN;
 
 const U: f64 = 1.0 / 16_777_216.0; // 2⁻²⁴: f32 unit roundoff
 const U64: f64 = 1.0 / 9_007_199_254_740_992.0; // 2⁻⁵³
@@ -319,7 +319,11 @@ pub(crate) fn pass(
     grad: &mut [f64],
     epoch: usize,
 ) -> Result<crate::kernels::Sums, Error> {
-    simd::gradient(data, w, b, grad).map_err(|e| match e {
+    #[cfg(feature = "parallel")]
+    let sums = crate::parallel::gradient(data, w, b, grad);
+    #[cfg(not(feature = "parallel"))]
+    let sums = crate::kernels::simd::gradient(data, w, b, grad);
+    sums.map_err(|e| match e {
         Error::NonFinite(what) if epoch > 1 => Error::Diverged { epoch, what },
         Error::NonFinite(what) => data.check_finite().err().unwrap_or(Error::NonFinite(what)),
         other => other,

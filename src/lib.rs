@@ -62,6 +62,9 @@
 //! * `std` (off): nothing beyond `core` is needed; the feature exists for crates that
 //!   forward a `std` feature uniformly.
 //! * `fma` (off): fused multiply-add in the kernels, giving up cross-build bit identity.
+//! * `parallel` (off; implies `std`, adds rayon): [`parallel`] runs the fused pass and the
+//!   feature statistics on all cores with the serial result bits for every thread count, and
+//!   `GradientDescent`, `Regression` and `stats::moments` use it.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -83,6 +86,8 @@ mod error;
 mod gd;
 pub mod kernels;
 mod model;
+#[cfg(feature = "parallel")]
+pub mod parallel;
 pub mod regression;
 pub mod sgd;
 pub mod shuffle;

@@ -50,11 +50,7 @@ impl Moments {
     pub fn of(values: &[f32]) -> Moments {
         let mut all = Moments::default();
         for block in values.chunks(BLOCK) {
-            let mut s = Shifted::new(block.first().copied().unwrap_or(0.0));
-            for &v in block {
-                s.add(v);
-            }
-            all = all.merge(s.moments());
+            all = all.merge(block_moments(block.iter().copied()));
         }
         all
     }
@@ -167,11 +163,28 @@ impl Shifted {
 /// # Ok::<(), steepest::Error>(())
 /// ```
 pub fn moments(data: &Dataset<'_>, x: &mut [Moments]) -> Result<Moments, Error> {
-    check_len(What::Scratch, data.d(), x.len())?;
-    let y = match data {
+    #[cfg(feature = "parallel")]
+    return crate::parallel::moments(data, x);
+    #[cfg(not(feature = "parallel"))]
+    moments_with(data, x, serial)
+}
+
+/// The serial statistics pass.
+pub(crate) fn serial(data: &Dataset<'_>, x: &mut [Moments]) -> Moments {
+    match data {
         Dataset::RowMajor(v) => row_major(v, x),
         Dataset::ColMajor(v) => col_major(v, x),
-    };
+    }
+}
+
+/// [`moments`] with the pass `f`: the checks of the arguments and of the results.
+pub(crate) fn moments_with(
+    data: &Dataset<'_>,
+    x: &mut [Moments],
+    f: impl FnOnce(&Dataset<'_>, &mut [Moments]) -> Moments,
+) -> Result<Moments, Error> {
+    check_len(What::Scratch, data.d(), x.len())?;
+    let y = f(data, x);
     let finite = |m: &Moments| m.mean.is_finite() && m.m2.is_finite();
     if finite(&y) && x.iter().all(finite) {
         Ok(y)
@@ -183,31 +196,38 @@ pub fn moments(data: &Dataset<'_>, x: &mut [Moments]) -> Result<Moments, Error> 
     }
 }
 
-fn row_major(v: &RowMajor<'_>, out: &mut [Moments]) -> Moments {
+pub(crate) fn row_major(v: &RowMajor<'_>, out: &mut [Moments]) -> Moments {
     out.fill(Moments::default());
     let d = v.d();
     let mut y = Moments::default();
     for (rows, ys) in v.x().chunks(BLOCK * d).zip(v.y().chunks(BLOCK)) {
-        // One block: shifted sums per feature, shifts from the block's first row. The sums
-        // of a block fit in a few cache lines per feature; `out` is merged once per block.
-        let first = rows.get(..d).unwrap_or(&[]);
-        let mut ys_sum = Shifted::new(ys.first().copied().unwrap_or(0.0));
-        for &t in ys {
-            ys_sum.add(t);
-        }
-        y = y.merge(ys_sum.moments());
-        for (j, (m, &k)) in out.iter_mut().zip(first).enumerate() {
-            let mut s = Shifted::new(k);
-            for &val in rows.iter().skip(j).step_by(d.max(1)) {
-                s.add(val);
-            }
-            *m = m.merge(s.moments());
+        // One block: the sums of a block fit in a few cache lines per feature; `out` is
+        // merged once per block.
+        y = y.merge(block_moments(ys.iter().copied()));
+        for (j, m) in out.iter_mut().enumerate() {
+            *m = m.merge(block_moments(feature(rows, d, j)));
         }
     }
     y
 }
 
-fn col_major(v: &ColMajor<'_>, out: &mut [Moments]) -> Moments {
+/// Feature `j`'s values in a block of row-major rows of `d` values.
+pub(crate) fn feature(rows: &[f32], d: usize, j: usize) -> impl Iterator<Item = f32> + '_ {
+    rows.iter().skip(j).step_by(d.max(1)).copied()
+}
+
+/// The moments of one block of values, from shifted sums with the first value as the shift;
+/// [`Moments::merge`] of the blocks' moments in order gives every result of this module.
+pub(crate) fn block_moments(values: impl Iterator<Item = f32>) -> Moments {
+    let mut values = values.peekable();
+    let mut s = Shifted::new(values.peek().copied().unwrap_or(0.0));
+    for v in values {
+        s.add(v);
+    }
+    s.moments()
+}
+
+pub(crate) fn col_major(v: &ColMajor<'_>, out: &mut [Moments]) -> Moments {
     for (m, col) in out.iter_mut().zip(v.columns()) {
         *m = Moments::of(col);
     }

@@ -20,6 +20,22 @@ pub(crate) fn madd(a: f32x8, b: f32x8, c: f32x8) -> f32x8 {
     }
 }
 
+/// `a.map(f)`, inlined into the caller in every build. Core's `array::map` is not
+/// `#[inline]`: with several codegen units (cargo's default release profile, the one a
+/// dependent builds this crate with) its instances land in other units than the kernels
+/// and every map inside a kernel loop stays a call.
+#[inline(always)]
+pub(crate) fn amap<T: Copy, U: Copy + Default, const N: usize>(
+    a: [T; N],
+    mut f: impl FnMut(T) -> U,
+) -> [U; N] {
+    let mut out = [U::default(); N];
+    for (o, &x) in out.iter_mut().zip(&a) {
+        *o = f(x);
+    }
+    out
+}
+
 /// Scalar twin of [`madd`].
 #[inline(always)]
 pub(crate) fn smadd(a: f32, b: f32, c: f32) -> f32 {
@@ -70,7 +86,7 @@ pub(crate) fn hsum8(v: [f32x8; 8]) -> f32x8 {
     ))]
     {
         use safe_arch::{add_horizontal_m256 as hadd, m256, permute2z_m256};
-        let [a0, a1, a2, a3, a4, a5, a6, a7] = v.map(|r| m256::from_array(r.to_array()));
+        let [a0, a1, a2, a3, a4, a5, a6, a7] = amap(v, |r| m256::from_array(r.to_array()));
         let (p, q) = (
             hadd(hadd(a0, a1), hadd(a2, a3)),
             hadd(hadd(a4, a5), hadd(a6, a7)),
@@ -97,7 +113,7 @@ pub(crate) fn hsum8(v: [f32x8; 8]) -> f32x8 {
                 shuffle::<0b11_01_11_01>(a, b),
             )
         };
-        let [h0, h1, h2, h3, h4, h5, h6, h7] = v.map(|r| halves(r.to_array()));
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = amap(v, |r| halves(r.to_array()));
         // Rows 0–3 (p) and 4–7 (q): each row's low half summed in the low half's result,
         // its high half in the high half's.
         let half = |a: (m128, m128), b: (m128, m128), c: (m128, m128), d: (m128, m128)| {
@@ -116,7 +132,7 @@ pub(crate) fn hsum8(v: [f32x8; 8]) -> f32x8 {
         target_feature = "sse"
     )))]
     {
-        f32x8::new(v.map(|r| tree8(r.to_array())))
+        f32x8::new(amap(v, |r| tree8(r.to_array())))
     }
 }
 
@@ -139,7 +155,7 @@ fn halves([a0, a1, a2, a3, a4, a5, a6, a7]: [f32; 8]) -> (safe_arch::m128, safe_
 /// partial sums (a tree, not a chain, so the fold does not stall the next tile).
 #[inline(always)]
 pub(crate) fn widen_sum(v: f32x8) -> f64 {
-    let [a0, a1, a2, a3, a4, a5, a6, a7] = v.to_array().map(f64::from);
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = amap(v.to_array(), f64::from);
     ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
 }
 
@@ -162,7 +178,7 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
         target_feature = "avx"
     ))]
     {
-        f32x8::transpose(rows.map(load))
+        f32x8::transpose(amap(rows, load))
     }
     // SSE: four 4×4 transposes of 128-bit quarters (`_MM_TRANSPOSE4_PS`, eight shuffles each).
     #[cfg(all(
@@ -172,10 +188,10 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
     ))]
     {
         use safe_arch::{m128, transpose_four_m128};
-        let [h0, h1, h2, h3, h4, h5, h6, h7] = rows.map(|r| halves(*r));
+        let [h0, h1, h2, h3, h4, h5, h6, h7] = amap(rows, |r| halves(*r));
         let t = |mut a: m128, mut b: m128, mut c: m128, mut d: m128| {
             transpose_four_m128(&mut a, &mut b, &mut c, &mut d);
-            [a, b, c, d].map(m128::to_array)
+            amap([a, b, c, d], m128::to_array)
         };
         // Columns 0–3 and 4–7 of rows 0–3 (top) and 4–7 (bottom).
         let (lo_top, lo_bot) = (t(h0.0, h1.0, h2.0, h3.0), t(h4.0, h5.0, h6.0, h7.0));
@@ -183,13 +199,13 @@ pub(crate) fn columns8(rows: [&[f32; 8]; 8]) -> [f32x8; 8] {
         let join = |[a0, a1, a2, a3]: [f32; 4], [a4, a5, a6, a7]: [f32; 4]| {
             f32x8::new([a0, a1, a2, a3, a4, a5, a6, a7])
         };
-        let [c0, c1, c2, c3] = [0, 1, 2, 3].map(|j| {
+        let [c0, c1, c2, c3] = amap([0, 1, 2, 3], |j| {
             join(
                 lo_top.get(j).copied().unwrap_or_default(),
                 lo_bot.get(j).copied().unwrap_or_default(),
             )
         });
-        let [c4, c5, c6, c7] = [0, 1, 2, 3].map(|j| {
+        let [c4, c5, c6, c7] = amap([0, 1, 2, 3], |j| {
             join(
                 hi_top.get(j).copied().unwrap_or_default(),
                 hi_bot.get(j).copied().unwrap_or_default(),
@@ -271,13 +287,13 @@ fn transpose_halves(v: [safe_arch::m256; 4]) -> [f32x8; 4] {
     // Per half: values 0 and 1 (lo) and 2 and 3 (hi) of vectors (0, 1) and (2, 3).
     let (a, b) = (pd(unpack_lo_m256(v0, v1)), pd(unpack_lo_m256(v2, v3)));
     let (c, e) = (pd(unpack_hi_m256(v0, v1)), pd(unpack_hi_m256(v2, v3)));
-    [
+    let v = [
         unpack_lo_m256d(a, b),
         unpack_hi_m256d(a, b),
         unpack_lo_m256d(c, e),
         unpack_hi_m256d(c, e),
-    ]
-    .map(|v| f32x8::new(ps(v).to_array()))
+    ];
+    amap(v, |v| f32x8::new(ps(v).to_array()))
 }
 
 /// Eight rows of three values, as three whole vectors (`x[0..24]` of the group), turned into
@@ -294,16 +310,17 @@ pub(crate) fn columns_of_3(v: &[[f32; 8]; 3]) -> [f32x8; 3] {
     ))]
     {
         use safe_arch::{blend_m256, m256, m256i, shuffle_av_f32_all_m256};
-        let [v0, v1, v2] = v.map(m256::from_array);
+        let [v0, v1, v2] = amap(*v, m256::from_array);
         // Lane k of column j comes from lane (3k + j) mod 8.
-        let order = |j: i32| m256i::from([0, 1, 2, 3, 4, 5, 6, 7].map(|k| (3 * k + j) % 8));
+        let order = |j: i32| m256i::from(amap([0, 1, 2, 3, 4, 5, 6, 7], |k| (3 * k + j) % 8));
         // Column 0: lanes 1, 4, 7 from v1 and 2, 5 from v2; column 1: 2, 5 from v1 and 0, 3,
         // 6 from v2; column 2: 0, 3, 6 from v1 and 1, 4, 7 from v2; the rest from v0.
         let c0 = blend_m256::<0b0010_0100>(blend_m256::<0b1001_0010>(v0, v1), v2);
         let c1 = blend_m256::<0b0100_1001>(blend_m256::<0b0010_0100>(v0, v1), v2);
         let c2 = blend_m256::<0b1001_0010>(blend_m256::<0b0100_1001>(v0, v1), v2);
-        [(c0, 0), (c1, 1), (c2, 2)]
-            .map(|(c, j)| f32x8::new(shuffle_av_f32_all_m256(c, order(j)).to_array()))
+        amap([(c0, 0), (c1, 1), (c2, 2)], |(c, j)| {
+            f32x8::new(shuffle_av_f32_all_m256(c, order(j)).to_array())
+        })
     }
     #[cfg(not(all(
         any(target_arch = "x86", target_arch = "x86_64"),
@@ -334,7 +351,7 @@ pub(crate) fn columns_by_value<const D: usize>(flat: &[f32]) -> [f32x8; D] {
 )))]
 #[inline(always)]
 fn columns_by_row<const N: usize>(rows: [&[f32; N]; 8]) -> [f32x8; N] {
-    core::array::from_fn(|j| f32x8::new(rows.map(|r| r.get(j).copied().unwrap_or(0.0))))
+    core::array::from_fn(|j| f32x8::new(amap(rows, |r| r.get(j).copied().unwrap_or(0.0))))
 }
 
 /// Lane `p` of [`columns_of_4_interleaved`]'s columns holds row `INTERLEAVED[p]` of the eight.
@@ -361,7 +378,7 @@ pub(crate) fn columns_of_4_interleaved(q: &[[f32; 8]; 4]) -> [f32x8; 4] {
     {
         // Vector k is [row 2k | row 2k+1]: the transpose leaves rows 0, 2, 4, 6 in the low
         // halves and 1, 3, 5, 7 in the high ones.
-        transpose_halves(q.map(safe_arch::m256::from_array))
+        transpose_halves(amap(*q, safe_arch::m256::from_array))
     }
     #[cfg(not(all(
         any(target_arch = "x86", target_arch = "x86_64"),
@@ -370,7 +387,9 @@ pub(crate) fn columns_of_4_interleaved(q: &[[f32; 8]; 4]) -> [f32x8; 4] {
     {
         let flat = q.as_flattened();
         core::array::from_fn(|j| {
-            f32x8::new(INTERLEAVED.map(|k| flat.get(4 * k + j).copied().unwrap_or(0.0)))
+            f32x8::new(amap(INTERLEAVED, |k| {
+                flat.get(4 * k + j).copied().unwrap_or(0.0)
+            }))
         })
     }
 }
@@ -384,7 +403,7 @@ pub(crate) fn interleave(v: &[f32; 8]) -> f32x8 {
     ))]
     {
         use safe_arch::{m256, m256i, shuffle_av_f32_all_m256};
-        let order = m256i::from(INTERLEAVED.map(|k| k as i32));
+        let order = m256i::from(amap(INTERLEAVED, |k| k as i32));
         f32x8::new(shuffle_av_f32_all_m256(m256::from_array(*v), order).to_array())
     }
     #[cfg(not(all(
@@ -392,7 +411,7 @@ pub(crate) fn interleave(v: &[f32; 8]) -> f32x8 {
         target_feature = "avx2"
     )))]
     {
-        f32x8::new(INTERLEAVED.map(|k| v.get(k).copied().unwrap_or(0.0)))
+        f32x8::new(amap(INTERLEAVED, |k| v.get(k).copied().unwrap_or(0.0)))
     }
 }
 
@@ -422,11 +441,11 @@ pub(crate) fn columns_of_2(pairs: &[[f32; 4]; 4]) -> [f32x8; 2] {
         use safe_arch::{load_unaligned_hi_lo_m256 as halves, shuffle_m256};
         let [p0, p1, p2, p3] = pairs;
         let (h0, h1) = (halves(p2, p0), halves(p3, p1));
-        [
+        let v = [
             shuffle_m256::<0b10_00_10_00>(h0, h1),
             shuffle_m256::<0b11_01_11_01>(h0, h1),
-        ]
-        .map(|v| f32x8::new(v.to_array()))
+        ];
+        amap(v, |v| f32x8::new(v.to_array()))
     }
     #[cfg(not(all(
         any(target_arch = "x86", target_arch = "x86_64"),

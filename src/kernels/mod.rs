@@ -114,13 +114,13 @@ pub fn merge_gradient(into: &mut [f64], part: &[f64]) -> Result<(), Error> {
 }
 
 /// Checks the lengths of the parameters and of the gradient buffer against `d`.
-fn check_params(d: usize, w: &[f32], grad: &[f64]) -> Result<(), Error> {
+pub(crate) fn check_params(d: usize, w: &[f32], grad: &[f64]) -> Result<(), Error> {
     check_len(What::Weights, d, w.len())?;
     check_len(What::Gradient, d, grad.len())
 }
 
 /// Turns the sums of a finished pass into the kernel's result: an error if any is not finite.
-fn finish(sums: Sums, grad: &[f64]) -> Result<Sums, Error> {
+pub(crate) fn finish(sums: Sums, grad: &[f64]) -> Result<Sums, Error> {
     if !sums.loss.is_finite() {
         Err(Error::NonFinite(What::Loss))
     } else if !sums.bias.is_finite() || !grad.iter().all(|g| g.is_finite()) {

@@ -40,7 +40,7 @@ impl Lane for f32x8 {
     }
     #[inline(always)]
     fn sqrt(self) -> Self {
-        f32x8::new(self.to_array().map(libm::sqrtf))
+        f32x8::new(crate::kernels::lanes::amap(self.to_array(), libm::sqrtf))
     }
 }
 

@@ -1,7 +1,7 @@
 use super::{CM_FOLD_VECS, CM_TILE_VECS};
 use crate::data::ColMajor;
 use crate::kernels::Sums;
-use crate::kernels::lanes::{load, madd, widen_sum};
+use crate::kernels::lanes::{amap, load, madd, widen_sum};
 use wide::f32x8;
 
 /// The column-major kernel for `d > 8`: per tile of samples, one sweep over the columns
@@ -44,7 +44,7 @@ fn cm_tiles<'a, const T: usize>(
         for (qi, wq) in w4.iter().enumerate() {
             let quad = [cols.next(), cols.next(), cols.next(), cols.next()];
             if let [Some(c0), Some(c1), Some(c2), Some(c3)] = quad {
-                let [w0, w1, w2, w3] = wq.map(f32x8::splat);
+                let [w0, w1, w2, w3] = amap(*wq, f32x8::splat);
                 let xs = tile(c0).iter().zip(tile(c1)).zip(tile(c2)).zip(tile(c3));
                 for (pv, (((x0, x1), x2), x3)) in rt.iter_mut().zip(xs) {
                     let p0 = if qi == 0 {
@@ -67,17 +67,20 @@ fn cm_tiles<'a, const T: usize>(
         for (rb, yb) in rt.chunks_mut(CM_FOLD_VECS).zip(yt.chunks(CM_FOLD_VECS)) {
             let (mut l0, mut l1) = (f32x8::ZERO, f32x8::ZERO);
             let (mut b0, mut b1) = (f32x8::ZERO, f32x8::ZERO);
-            for (rv, yv) in rb.chunks_mut(2).zip(yb.chunks(2)) {
-                for (k, (ri, yi)) in rv.iter_mut().zip(yv).enumerate() {
-                    *ri = (*ri + bv) - load(yi);
-                    if k == 0 {
-                        l0 = madd(*ri, *ri, l0);
-                        b0 += *ri;
-                    } else {
-                        l1 = madd(*ri, *ri, l1);
-                        b1 += *ri;
-                    }
-                }
+            let (rp, r_odd) = rb.as_chunks_mut::<2>();
+            let (yp, y_odd) = yb.as_chunks::<2>();
+            for ([r0, r1], [y0, y1]) in rp.iter_mut().zip(yp) {
+                *r0 = (*r0 + bv) - load(y0);
+                l0 = madd(*r0, *r0, l0);
+                b0 += *r0;
+                *r1 = (*r1 + bv) - load(y1);
+                l1 = madd(*r1, *r1, l1);
+                b1 += *r1;
+            }
+            for (r0, y0) in r_odd.iter_mut().zip(y_odd) {
+                *r0 = (*r0 + bv) - load(y0);
+                l0 = madd(*r0, *r0, l0);
+                b0 += *r0;
             }
             s.loss += widen_sum(l0 + l1);
             s.bias += widen_sum(b0 + b1);
@@ -93,12 +96,22 @@ fn cm_tiles<'a, const T: usize>(
                 let ts = [tile(c0), tile(c1), tile(c2), tile(c3)];
                 for (k, rb) in rt.chunks(CM_FOLD_VECS).enumerate() {
                     let lo = k * CM_FOLD_VECS;
-                    let xb = ts.map(|t| t.get(lo..lo + rb.len()).unwrap_or(&[]));
+                    let xb = amap(ts, |t| t.get(lo..lo + rb.len()).unwrap_or(&[]));
                     let mut acc = [[f32x8::ZERO; 2]; 4];
-                    let [x0, x1, x2, x3] = xb.map(|x| x.chunks(2));
-                    for ((((rp, p0), p1), p2), p3) in rb.chunks(2).zip(x0).zip(x1).zip(x2).zip(x3) {
+                    let [x0, x1, x2, x3] = amap(xb, |x| x.as_chunks::<2>().0);
+                    let (rp, r_odd) = rb.as_chunks::<2>();
+                    let quads = rp.iter().zip(x0).zip(x1).zip(x2).zip(x3);
+                    for ((((rp, p0), p1), p2), p3) in quads {
                         for (a, xp) in acc.iter_mut().zip([p0, p1, p2, p3]) {
                             grad_pair(a, rp, xp);
+                        }
+                    }
+                    if let Some(r) = r_odd.first() {
+                        let last = amap(xb, |x| x.as_chunks::<2>().1.first());
+                        for (a, xv) in acc.iter_mut().zip(last) {
+                            if let Some(xv) = xv {
+                                a[0] = madd(*r, load(xv), a[0]);
+                            }
                         }
                     }
                     for (g, [a0, a1]) in gq.iter_mut().zip(acc) {
@@ -110,8 +123,12 @@ fn cm_tiles<'a, const T: usize>(
         for (col, g) in cols.zip(g_rest) {
             for (rb, xb) in rt.chunks(CM_FOLD_VECS).zip(tile(col).chunks(CM_FOLD_VECS)) {
                 let mut a = [f32x8::ZERO; 2];
-                for (rp, xp) in rb.chunks(2).zip(xb.chunks(2)) {
+                let ((rp, r_odd), (xp, x_odd)) = (rb.as_chunks::<2>(), xb.as_chunks::<2>());
+                for (rp, xp) in rp.iter().zip(xp) {
                     grad_pair(&mut a, rp, xp);
+                }
+                if let (Some(r), Some(xv)) = (r_odd.first(), x_odd.first()) {
+                    a[0] = madd(*r, load(xv), a[0]);
                 }
                 *g += widen_sum(a[0] + a[1]);
             }
@@ -120,16 +137,10 @@ fn cm_tiles<'a, const T: usize>(
     }
 }
 
-/// `a[0] += r₀·x₀`, `a[1] += r₁·x₁` for a pair of vectors (or `a[0]` alone for the last,
-/// odd one): even and odd vectors in separate accumulators.
+/// `a[0] += r₀·x₀`, `a[1] += r₁·x₁` for a pair of vectors: even and odd vectors in separate
+/// accumulators (a fold's last, odd vector goes into `a[0]` by itself).
 #[inline(always)]
-fn grad_pair(a: &mut [f32x8; 2], r: &[f32x8], x: &[[f32; 8]]) {
-    match (r, x) {
-        ([r0, r1], [x0, x1]) => {
-            a[0] = madd(*r0, load(x0), a[0]);
-            a[1] = madd(*r1, load(x1), a[1]);
-        }
-        ([r0, ..], [x0, ..]) => a[0] = madd(*r0, load(x0), a[0]),
-        _ => {}
-    }
+fn grad_pair(a: &mut [f32x8; 2], [r0, r1]: &[f32x8; 2], [x0, x1]: &[[f32; 8]; 2]) {
+    a[0] = madd(*r0, load(x0), a[0]);
+    a[1] = madd(*r1, load(x1), a[1]);
 }

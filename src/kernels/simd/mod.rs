@@ -8,7 +8,7 @@
 //! | column-major, `d ≤ 8`; row-major `d < 8` (gathered into feature vectors) | eight samples per vector, one pass | `small.rs` |
 //! | column-major, `d > 8` | tiles of samples swept twice: residuals, then gradient from cache | `col_major.rs` |
 //! | row-major, `d ≥ 8` | blocks of eight rows, dot products across 8-wide chunks, a tile swept twice | `row_major.rs` |
-//! | row-major, `d` = 8, 16, 24, 32, with AVX | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |
+//! | row-major, `d` = 8, 16, 24, 32, with AVX, data within L2 | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |
 //!
 //! This file holds the entry points, the tile sizes and prefetch distances, the helpers the
 //! kernels share and the scalar tails; `crate::kernels::lanes` holds the lane operations
@@ -50,7 +50,7 @@ mod small;
 
 use crate::data::{ColMajor, Dataset, RowMajor};
 use crate::error::Error;
-use crate::kernels::lanes::{prefetch_l2, smadd};
+use crate::kernels::lanes::{amap, prefetch_l2, smadd};
 use crate::kernels::{Sums, check_params, finish};
 use col_major::cm_tiled;
 use row_major::rm_wide;
@@ -84,15 +84,12 @@ const RM_TILE_VALUES: usize = 4096;
 /// Data with at least this many values of `x` (4 MiB, beyond L2) are fetched ahead by
 /// software: from DRAM the loops hide little of their arithmetic behind the reads unless they
 /// ask ahead, while in cache the requests only cost time. Row-major `d < 8` (and column-major
-/// `d = 1`, the same layout) asks [`SMALL_PREFETCH_AHEAD`] values of `x` ahead; the two-sweep
-/// row-major kernel asks for the next tile at an even rate over both sweeps of the current
-/// one. BENCHMARKS.md has the figures.
+/// `d = 1`, the same layout) asks [`SMALL_PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
+/// left `d` = 5 and 6 at 1.4–1.5× the read); the two-sweep row-major kernel asks for the next
+/// tile at an even rate over both sweeps of the current one, and the pipelined kernel is not
+/// used. BENCHMARKS.md has the figures.
 const FAR_VALUES: usize = 1 << 20;
-const SMALL_PREFETCH_AHEAD: usize = 1024;
-/// How far ahead of its residual stream (in bytes of `x`) the pipelined row-major kernel
-/// asks for data beyond the caches: the distance that measured best among 1–8 KiB and the
-/// next tile spread over the steps (BENCHMARKS.md).
-const PIPELINE_AHEAD: usize = 2048;
+const SMALL_PREFETCH_AHEAD: usize = 4096;
 
 /// The longest chain of f32 additions into one accumulator in any kernel here, counting the
 /// merge of the two accumulator sets: `RM_TILE_MAX / 2 + 1` (the wide row-major gradient;
@@ -165,6 +162,12 @@ pub fn gradient_row_major(
     grad: &mut [f64],
 ) -> Result<Sums, Error> {
     check_params(data.d(), w, grad)?;
+    let s = sums_row_major(data, w, b, grad);
+    finish(s, grad)
+}
+
+/// [`gradient_row_major`] without its checks: `w` and `grad` have `d` values.
+pub(crate) fn sums_row_major(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Sums {
     grad.fill(0.0);
     let mut s = Sums {
         rows: data.n(),
@@ -180,7 +183,7 @@ pub fn gradient_row_major(
         7 => rm_small::<7>(data, w, b, grad, &mut s),
         _ => rm_wide(data, w, b, grad, &mut s),
     }
-    finish(s, grad)
+    s
 }
 
 /// [`gradient`] for a column-major view.
@@ -204,6 +207,12 @@ pub fn gradient_col_major(
     grad: &mut [f64],
 ) -> Result<Sums, Error> {
     check_params(data.d(), w, grad)?;
+    let s = sums_col_major(data, w, b, grad);
+    finish(s, grad)
+}
+
+/// [`gradient_col_major`] without its checks: `w` and `grad` have `d` values.
+pub(crate) fn sums_col_major(data: &ColMajor<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Sums {
     grad.fill(0.0);
     let mut s = Sums {
         rows: data.n(),
@@ -225,7 +234,29 @@ pub fn gradient_col_major(
         let sample = data.columns().map(|c| c.get(i).copied().unwrap_or(0.0));
         tail_sample(sample, w, b, y, grad, &mut s);
     }
-    finish(s, grad)
+    s
+}
+
+/// [`gradient`] without its checks.
+#[cfg(feature = "parallel")]
+pub(crate) fn sums(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Sums {
+    match data {
+        Dataset::RowMajor(v) => sums_row_major(v, w, b, grad),
+        Dataset::ColMajor(v) => sums_col_major(v, w, b, grad),
+    }
+}
+
+/// Rows per fold into f64 of the kernel for `data`'s layout and `d`: a pass over whole such
+/// runs of rows (from the start) adds one f64 value per sum per run into its total, in order,
+/// and the rows past the last multiple of 8 one value each. A pass over consecutive runs
+/// separately, their sums then added in order, has the bits of one pass.
+#[cfg(feature = "parallel")]
+pub(crate) fn fold_rows(data: &Dataset<'_>) -> usize {
+    match data {
+        Dataset::RowMajor(v) if v.d() >= 8 => row_major_tile(v.d()),
+        Dataset::ColMajor(v) if v.d() > 8 => 8 * CM_FOLD_VECS,
+        _ => TILE,
+    }
 }
 
 /// `x` cut into at most `parts` bunches of whole 64-byte lines (counted from `x`'s start),
@@ -248,7 +279,7 @@ fn prefetch_l2_lines(x: &[f32]) {
 fn all<T: Copy + Default, const N: usize>(a: [Option<T>; N]) -> Option<[T; N]> {
     a.iter()
         .all(Option::is_some)
-        .then(|| a.map(Option::unwrap_or_default))
+        .then(|| amap(a, Option::unwrap_or_default))
 }
 
 /// All eight, if none is missing.
@@ -304,6 +335,7 @@ pub(crate) fn seq_residual(x: impl Iterator<Item = f32>, w: &[f32], b: f32, y: f
 }
 
 /// Adds one sample's terms, as exact f64 products, into the sums.
+#[inline]
 fn accumulate(x: impl Iterator<Item = f32>, r: f32, grad: &mut [f64], s: &mut Sums) {
     let r64 = f64::from(r);
     for (g, xj) in grad.iter_mut().zip(x) {

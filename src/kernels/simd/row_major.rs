@@ -6,7 +6,8 @@ use super::{
 use crate::data::RowMajor;
 use crate::kernels::Sums;
 use crate::kernels::lanes::{
-    PREFETCHES, columns_of_4_at, columns8, hsum8, load, madd, smadd, tree8, widen_add, widen_sum,
+    PREFETCHES, amap, columns_of_4_at, columns8, hsum8, load, madd, smadd, tree8, widen_add,
+    widen_sum,
 };
 use core::array;
 use wide::f32x8;
@@ -22,8 +23,8 @@ use wide::f32x8;
 /// through [`tile_gradient`].
 const SPECIALISED: bool = cfg!(any(target_arch = "x86", target_arch = "x86_64"));
 
-/// Whether rows of exactly 8, 16, 24 or 32 features take [`rm_exact_pipelined`]: with AVX on
-/// x86. Without AVX an `f32x8` is two registers and the pipelined step's two halves do not
+/// Whether rows of exactly 8, 16, 24 or 32 features take [`rm_exact_pipelined`] when the data
+/// are within the caches: with AVX on x86. Without AVX an `f32x8` is two registers and the pipelined step's two halves do not
 /// fit in the sixteen, so the two-sweep tile is faster there.
 const PIPELINED: bool = SPECIALISED && cfg!(target_feature = "avx");
 
@@ -122,11 +123,14 @@ fn rm_wide_c<const C: usize, const T: usize>(
     let w_exact = (C > 0 && T == 0)
         .then(|| <&[[f32; 8]; C]>::try_from(wc).ok())
         .flatten()
-        .map(|wc| wc.map(|c| load(&c)));
+        .map(|wc| amap(*wc, |c| load(&c)));
     let mut r_buf = [0.0f32; RM_TILE_MAX];
     let far = PREFETCHES && xs.len() >= FAR_VALUES;
-    if PIPELINED && let Some(wv) = &w_exact {
-        rm_exact_pipelined::<C>(xs, ys, wv, bv, t, grad.as_chunks_mut::<8>().0, s, far);
+    if PIPELINED
+        && !far
+        && let Some(wv) = &w_exact
+    {
+        rm_exact_pipelined::<C>(xs, ys, wv, bv, t, grad.as_chunks_mut::<8>().0, s);
         for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
             let r = row_residual(row, w, b, yi);
             accumulate(row.iter().copied(), r, grad, s);
@@ -213,7 +217,7 @@ fn group_residual(
     // load of w for both, no bounds checks; the rows of a pair stream side by side (four
     // or eight rows at a time measured 10–15 % faster in cache but slower from DRAM). Each
     // row adds its chunks in order, from its first chunk's product.
-    let rc = rows.map(|r| r.as_chunks::<8>().0);
+    let rc = amap(rows, |r| r.as_chunks::<8>().0);
     for (pair, rp) in acc.chunks_exact_mut(2).zip(rc.chunks_exact(2)) {
         if let ([a0, a1], [c0, c1]) = (pair, rp) {
             let mut chunks = c0.iter().zip(*c1).zip(wc);
@@ -235,10 +239,10 @@ fn group_residual(
     // those lie inside the row): transposed, lanes = rows.
     let t = wt.len();
     let cols: [f32x8; 7] = if t <= 4 && cfg!(target_feature = "avx") {
-        let c = all8(rows.map(last::<4>)).map_or([f32x8::ZERO; 4], columns_of_4_at);
+        let c = all8(amap(rows, last::<4>)).map_or([f32x8::ZERO; 4], columns_of_4_at);
         array::from_fn(|j| c.get(4 - t + j).copied().unwrap_or(f32x8::ZERO))
     } else {
-        let c = all8(rows.map(last::<8>)).map_or([f32x8::ZERO; 8], columns8);
+        let c = all8(amap(rows, last::<8>)).map_or([f32x8::ZERO; 8], columns8);
         array::from_fn(|j| c.get(8 - t + j).copied().unwrap_or(f32x8::ZERO))
     };
     let cols = cols.get(..t).unwrap_or(&[]);
@@ -262,7 +266,7 @@ pub(super) fn exact_residual<const C: usize>(
     b: f32x8,
     y: f32x8,
 ) -> f32x8 {
-    let acc = xg.each_ref().map(|row| {
+    let acc = amap(xg.each_ref(), |row| {
         let mut chunks = row.iter().zip(w);
         let mut a = chunks.next().map_or(f32x8::ZERO, |(xv, wv)| load(xv) * *wv);
         for (xv, wv) in chunks {

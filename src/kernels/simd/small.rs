@@ -2,7 +2,7 @@ use super::{FAR_VALUES, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample}
 use crate::data::{ColMajor, RowMajor};
 use crate::kernels::Sums;
 use crate::kernels::lanes::{
-    INTERLEAVES, PREFETCHES, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
+    INTERLEAVES, PREFETCHES, amap, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
     columns_of_4_interleaved, columns8, deinterleave, interleave, load_at, madd, prefetch,
     widen_sum,
 };
@@ -169,13 +169,13 @@ fn columns_small<const D: usize>(
                     prefetch(l);
                 }
             }
-            cols.map(|c| load_at(c, v))
+            amap(cols, |c| load_at(c, v))
         };
         small::<D>(n_vec, load, y, false, w, b, grad, s);
     } else {
         small::<D>(
             n_vec,
-            |v| cols.map(|c| load_at(c, v)),
+            |v| amap(cols, |c| load_at(c, v)),
             y,
             false,
             w,
