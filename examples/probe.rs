@@ -74,14 +74,41 @@ fn main() {
             }
             t.elapsed().as_nanos() as f64 / reps as f64 / (n * d) as f64
         };
-        let mut fused = || black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g).ok());
+        // PROBE_THREADS=t (feature `parallel`): the parallel pass on a pool of t threads, and
+        // the read split over the same threads (its limit).
+        #[cfg(feature = "parallel")]
+        let pool = std::env::var("PROBE_THREADS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(|t| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(t)
+                    .build()
+                    .unwrap()
+            });
+        #[cfg(feature = "parallel")]
+        let read = || match &pool {
+            Some(pool) => black_box(pool.install(|| par_read_xy(black_box(&x), black_box(y)))),
+            None => black_box(read_xy(black_box(&x), black_box(y))),
+        };
+        #[cfg(not(feature = "parallel"))]
+        let read = || black_box(read_xy(black_box(&x), black_box(y)));
+        let mut fused = || {
+            #[cfg(feature = "parallel")]
+            if let Some(pool) = &pool {
+                let r = pool
+                    .install(|| steepest::parallel::gradient(black_box(&data), &w, 0.5, &mut g));
+                black_box(r.ok());
+                return;
+            }
+            black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g).ok());
+        };
         let mut g_ref = vec![0.0; d];
         let mut reference = || {
             black_box(
                 steepest::kernels::reference::gradient(black_box(&data), &w, 0.5, &mut g_ref).ok(),
             )
         };
-        let read = || black_box(read_xy(black_box(&x), black_box(y)));
         if let Some(pairs) = std::env::var("PROBE_PAIRS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -166,6 +193,15 @@ fn main() {
 }
 
 /// The benches' plain read of X and y (`benches/kernels.rs`): four f32x8 accumulators.
+/// [`read_xy`] over 64 KiB pieces of `x` and `y` on the current rayon pool.
+#[cfg(feature = "parallel")]
+fn par_read_xy(x: &[f32], y: &[f32]) -> f32 {
+    use rayon::prelude::*;
+    let piece = 16384;
+    let sx: f32 = x.par_chunks(piece).map(|c| read_xy(c, &[])).sum();
+    sx + y.par_chunks(piece).map(|c| read_xy(c, &[])).sum::<f32>()
+}
+
 fn read_xy(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = [wide::f32x8::ZERO; 4];
     let mut tail = 0.0f32;

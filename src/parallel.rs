@@ -8,7 +8,7 @@
 //! values are then added into the totals in row order. The runs are fixed by the layout and
 //! `d`, not by the thread count, and so is the order of the additions: rayon's own float
 //! reductions split by the pool's size and are not used. The statistics do the same with
-//! their blocks of [`BLOCK`](crate::stats::BLOCK) rows.
+//! their blocks of [`BLOCK`] rows.
 //!
 //! [`GradientDescent`](crate::GradientDescent), [`Regression`](crate::regression::Regression)
 //! and [`stats::moments`](crate::stats::moments) take these paths when the feature is on; the

@@ -56,7 +56,74 @@ fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &m
     a.bias += r;
 }
 
-/// Runs [`step`] over `n_vec` vectors (`load_features(v)` gives vector `v`'s features), tile
+/// Vector `v`'s features for [`small`]. A trait whose method is `#[inline(always)]`, not a
+/// closure: a closure's body is inlined at the optimizer's discretion, and with 16 codegen
+/// units (cargo's default release profile) row-major `d < 8` called it once per vector.
+trait Features<const D: usize> {
+    fn at(&self, v: usize) -> [f32x8; D];
+}
+
+/// Columns of exactly as many vectors as `y`; with `FAR`, every other vector asks for the
+/// line `ahead` vectors on in each column and in `y`.
+struct Columns<'a, const D: usize, const FAR: bool> {
+    cols: [&'a [[f32; 8]]; D],
+    y: &'a [[f32; 8]],
+    ahead: usize,
+}
+
+impl<const D: usize, const FAR: bool> Features<D> for Columns<'_, D, FAR> {
+    #[inline(always)]
+    fn at(&self, v: usize) -> [f32x8; D] {
+        if FAR && v.is_multiple_of(2) {
+            for c in self.cols {
+                if let Some(l) = c.get(v + self.ahead) {
+                    prefetch(l);
+                }
+            }
+            if let Some(l) = self.y.get(v + self.ahead) {
+                prefetch(l);
+            }
+        }
+        amap(self.cols, |c| load_at(c, v))
+    }
+}
+
+/// Row-major rows of `D < 8` values gathered into feature vectors (`D = 4` with AVX2: each
+/// vector's rows as four whole loads, the lanes interleaved). With `FAR`, every other vector
+/// (one cache line of y, `D` of x) asks for the lines [`SMALL_PREFETCH_AHEAD`] values of x
+/// ahead, and the matching line of y.
+struct Rows<'a, const D: usize, const FAR: bool> {
+    x: &'a [f32],
+    y: &'a [[f32; 8]],
+}
+
+impl<const D: usize, const FAR: bool> Rows<'_, D, FAR> {
+    const INTERLEAVED: bool = D == 4 && INTERLEAVES;
+}
+
+impl<const D: usize, const FAR: bool> Features<D> for Rows<'_, D, FAR> {
+    #[inline(always)]
+    fn at(&self, v: usize) -> [f32x8; D] {
+        if FAR && v.is_multiple_of(2) {
+            let first = D * v / 2 + SMALL_PREFETCH_AHEAD / 16;
+            for l in self.x.as_chunks::<16>().0.iter().skip(first).take(D) {
+                prefetch(l);
+            }
+            if let Some(l) = self.y.get(v + SMALL_PREFETCH_AHEAD / (8 * D)) {
+                prefetch(l);
+            }
+        }
+        if Self::INTERLEAVED
+            && let Some(q) = self.x.as_chunks::<8>().0.as_chunks::<4>().0.get(v)
+        {
+            let cols = columns_of_4_interleaved(q);
+            return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
+        }
+        gather::<D>(self.x, 8 * D * v)
+    }
+}
+
+/// Runs [`step`] over `n_vec` vectors (`features.at(v)` gives vector `v`'s features), tile
 /// by tile, even and odd vectors into separate accumulator sets, folding each tile into f64.
 ///
 /// With `interleaved`, the features' lanes hold the samples in the order
@@ -66,7 +133,7 @@ fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &m
 #[allow(clippy::too_many_arguments)]
 fn small<const D: usize>(
     n_vec: usize,
-    load_features: impl Fn(usize) -> [f32x8; D],
+    features: impl Features<D>,
     y: &[[f32; 8]],
     interleaved: bool,
     w: &[f32],
@@ -92,17 +159,17 @@ fn small<const D: usize>(
             if cfg!(target_feature = "avx") {
                 // Both vectors' features first: with AVX that schedules better (row-major
                 // d = 3 and 5 7–8 % faster); without, it spills.
-                let (f0, f1) = (load_features(v), load_features(v + 1));
+                let (f0, f1) = (features.at(v), features.at(v + 1));
                 step(f0, load_y(v), &wv, bv, &mut a0);
                 step(f1, load_y(v + 1), &wv, bv, &mut a1);
             } else {
-                step(load_features(v), load_y(v), &wv, bv, &mut a0);
-                step(load_features(v + 1), load_y(v + 1), &wv, bv, &mut a1);
+                step(features.at(v), load_y(v), &wv, bv, &mut a0);
+                step(features.at(v + 1), load_y(v + 1), &wv, bv, &mut a1);
             }
             v += 2;
         }
         if v < end {
-            step(load_features(v), load_y(v), &wv, bv, &mut a0);
+            step(features.at(v), load_y(v), &wv, bv, &mut a0);
             v += 1;
         }
         for (g, (x0, x1)) in grad.iter_mut().zip(a0.g.iter().zip(&a1.g)) {
@@ -158,31 +225,11 @@ fn columns_small<const D: usize>(
 ) {
     let n_vec = y.len();
     if let Some(ahead) = ahead {
-        let load = |v: usize| {
-            if v.is_multiple_of(2) {
-                for c in cols {
-                    if let Some(l) = c.get(v + ahead) {
-                        prefetch(l);
-                    }
-                }
-                if let Some(l) = y.get(v + ahead) {
-                    prefetch(l);
-                }
-            }
-            amap(cols, |c| load_at(c, v))
-        };
-        small::<D>(n_vec, load, y, false, w, b, grad, s);
+        let features = Columns::<D, true> { cols, y, ahead };
+        small::<D>(n_vec, features, y, false, w, b, grad, s);
     } else {
-        small::<D>(
-            n_vec,
-            |v| amap(cols, |c| load_at(c, v)),
-            y,
-            false,
-            w,
-            b,
-            grad,
-            s,
-        );
+        let features = Columns::<D, false> { cols, y, ahead: 0 };
+        small::<D>(n_vec, features, y, false, w, b, grad, s);
     }
 }
 
@@ -204,35 +251,29 @@ pub(super) fn rm_small<const D: usize>(
             columns_small::<1>([xc], yc, ahead, w, b, grad, s);
         }
     } else {
-        // d = 4 with AVX2: each vector's rows as four whole loads, the lanes interleaved.
-        let interleaved = D == 4 && INTERLEAVES;
-        let quads = x.as_chunks::<8>().0.as_chunks::<4>().0;
-        let features = |v: usize| {
-            if interleaved && let Some(q) = quads.get(v) {
-                let cols = columns_of_4_interleaved(q);
-                return array::from_fn(|j| cols.get(j).copied().unwrap_or(f32x8::ZERO));
-            }
-            gather::<D>(x, 8 * D * v)
-        };
+        let interleaved = Rows::<D, false>::INTERLEAVED;
         if far {
-            // Data beyond the caches: every other vector (one cache line of y, D of x), fetch
-            // the lines SMALL_PREFETCH_AHEAD values of x ahead, and the matching line of y.
-            let lines = x.as_chunks::<16>().0;
-            let load = |v: usize| {
-                if v.is_multiple_of(2) {
-                    let first = D * v / 2 + SMALL_PREFETCH_AHEAD / 16;
-                    for l in lines.iter().skip(first).take(D) {
-                        prefetch(l);
-                    }
-                    if let Some(l) = y.get(v + SMALL_PREFETCH_AHEAD / (8 * D)) {
-                        prefetch(l);
-                    }
-                }
-                features(v)
-            };
-            small::<D>(n_vec, load, y, interleaved, w, b, grad, s);
+            small::<D>(
+                n_vec,
+                Rows::<D, true> { x, y },
+                y,
+                interleaved,
+                w,
+                b,
+                grad,
+                s,
+            );
         } else {
-            small::<D>(n_vec, features, y, interleaved, w, b, grad, s);
+            small::<D>(
+                n_vec,
+                Rows::<D, false> { x, y },
+                y,
+                interleaved,
+                w,
+                b,
+                grad,
+                s,
+            );
         }
     }
     let rows = x.chunks_exact(D).zip(data.y()).skip(8 * n_vec);
