@@ -87,7 +87,10 @@ const ANY_TAIL: usize = 8;
 /// constant here (rows of exactly `C` chunks take [`exact_residual`]); `C = 0`: any `d`, found
 /// at run time, with `d mod 8 = T` checked by the caller if `T <` [`ANY_TAIL`]. Same arithmetic
 /// every way.
-#[inline(always)]
+///
+/// Not forced inline: one call per pass, and each of its 40 copies keeps a stack frame of its
+/// own (in a debug build, forced into `rm_wide`, their locals together overflowed a 2 MiB
+/// thread stack).
 fn rm_wide_c<const C: usize, const T: usize>(
     data: &RowMajor<'_>,
     w: &[f32],
