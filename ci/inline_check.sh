@@ -9,7 +9,7 @@ cd "$(dirname "$0")/dependent"
 RUSTFLAGS="${1:-}" CARGO_TARGET_DIR=target/check cargo build -q --release
 bin=target/check/release/probe
 # Each line: the call's target (everything from its first '<'), then the calling function.
-allowed='^<(steepest::kernels::simd::(small::(cm|rm)_small|row_major::(rm_wide|rm_wide_c<[^>]*>|tile_gradient)|col_major::cm_tiled|gradient_(row|col)_major|sums_(row|col)_major)>|mem(set|cpy)@|_DYNAMIC)'
+allowed='^<(steepest::kernels::simd::(small::(cm|rm)_small|row_major::(rm_wide|rm_wide_c(<[^>]*>)?|tile_gradient)|col_major::cm_tiled|gradient_(row|col)_major|sums_(row|col)_major)>|mem(set|cpy)@|_DYNAMIC)'
 calls=$(objdump -d --no-show-raw-insn -C "$bin" |
     awk '/^[0-9a-f]+ <.*>:$/ { fn = $2; next }
          /\tcall/ && fn ~ /^<steepest::kernels::simd::/ { t = substr($0, index($0, "<")); print t "  in " fn }')

@@ -20,6 +20,28 @@ use std::hint::black_box;
 use std::time::Instant;
 use steepest::{ColMajor, Dataset, RowMajor, kernels::simd};
 fn main() {
+    // PROBE_THREADS=t (feature `parallel`): everything runs inside a pool of t threads, as a
+    // fit inside `ThreadPool::install` does, so no call pays for handing work to the pool.
+    #[cfg(feature = "parallel")]
+    if let Some(t) = threads() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap();
+        return pool.install(probe);
+    }
+    probe();
+}
+
+/// PROBE_THREADS, if set.
+#[cfg(feature = "parallel")]
+fn threads() -> Option<usize> {
+    std::env::var("PROBE_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+fn probe() {
     let shapes: Vec<(String, usize)> = std::env::args()
         .skip(1)
         .map(|a| {
@@ -49,7 +71,16 @@ fn main() {
         // On huge pages as the benches' data (STEEPEST_BENCH_PAGES=4k: plain pages).
         // Column-major columns padded as the benches' (n rounded up to 16, plus 16): a
         // power-of-two stride would alias cache sets.
-        let ld = if layout == "cm" { n + 16 - n % 16 } else { n };
+        // PROBE_PAD=k adds k values more to the stride.
+        let pad: usize = std::env::var("PROBE_PAD")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let ld = if layout == "cm" {
+            n + 16 - n % 16 + pad
+        } else {
+            n
+        };
         let len = if layout == "cm" {
             (d - 1) * ld + n
         } else {
@@ -74,30 +105,21 @@ fn main() {
             }
             t.elapsed().as_nanos() as f64 / reps as f64 / (n * d) as f64
         };
-        // PROBE_THREADS=t (feature `parallel`): the parallel pass on a pool of t threads, and
-        // the read split over the same threads (its limit).
+        // PROBE_THREADS=t (feature `parallel`): the parallel pass, and the read split over
+        // the same threads (its limit).
         #[cfg(feature = "parallel")]
-        let pool = std::env::var("PROBE_THREADS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .map(|t| {
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(t)
-                    .build()
-                    .unwrap()
-            });
+        let pooled = threads().is_some();
         #[cfg(feature = "parallel")]
-        let read = || match &pool {
-            Some(pool) => black_box(pool.install(|| par_read_xy(black_box(&x), black_box(y)))),
-            None => black_box(read_xy(black_box(&x), black_box(y))),
+        let read = || match pooled {
+            true => black_box(par_read_xy(black_box(&x), black_box(y))),
+            false => black_box(read_xy(black_box(&x), black_box(y))),
         };
         #[cfg(not(feature = "parallel"))]
         let read = || black_box(read_xy(black_box(&x), black_box(y)));
         let mut fused = || {
             #[cfg(feature = "parallel")]
-            if let Some(pool) = &pool {
-                let r = pool
-                    .install(|| steepest::parallel::gradient(black_box(&data), &w, 0.5, &mut g));
+            if pooled {
+                let r = steepest::parallel::gradient(black_box(&data), &w, 0.5, &mut g);
                 black_box(r.ok());
                 return;
             }

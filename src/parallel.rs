@@ -1,14 +1,13 @@
 //! The fused pass and the feature statistics on all cores (feature `parallel`: std and
 //! rayon), with the serial kernels' result bits for every thread count.
 //!
-//! A serial pass adds one f64 value per sum into its total for every run of
+//! A serial pass adds one f64 value per sum into its totals for every run of
 //! `simd::fold_rows` rows (a tile, or a fold of one), in row order, and one per row past the
-//! last multiple of 8. Here each run is a task of its own: the serial kernel over that run
-//! alone, from zero, gives exactly the value the whole pass would add (`0 + v = v`), and the
-//! values are then added into the totals in row order. The runs are fixed by the layout and
-//! `d`, not by the thread count, and so is the order of the additions: rayon's own float
-//! reductions split by the pool's size and are not used. The statistics do the same with
-//! their blocks of [`BLOCK`] rows.
+//! last multiple of 8. Here the runs are split into tasks; a task's kernel call keeps each
+//! run's values apart (from zero: `0 + v = v` exactly), and the values are then added into the
+//! totals in row order. The runs are fixed by the layout and `d`, not by the thread count,
+//! and so is the order of the additions: rayon's own float reductions split by the pool's
+//! size and are not used. The statistics do the same with their blocks of [`BLOCK`] rows.
 //!
 //! [`GradientDescent`](crate::GradientDescent), [`Regression`](crate::regression::Regression)
 //! and [`stats::moments`](crate::stats::moments) take these paths when the feature is on; the
@@ -17,9 +16,10 @@
 
 use crate::data::{Dataset, RowMajor};
 use crate::error::Error;
-use crate::kernels::simd::{fold_rows, sums};
+use crate::kernels::simd::{self, Runs, fold_rows, sums};
 use crate::kernels::{Sums, check_params, finish};
 use crate::stats::{BLOCK, Moments, block_moments, feature};
+use core::ops::Range;
 use rayon::prelude::*;
 use std::vec;
 
@@ -29,6 +29,8 @@ const MIN_VALUES: usize = 1 << 15;
 /// Values of the per-run results kept at once (8 MiB of f64): the runs are computed in
 /// windows of this size, each window's results added in before the next starts.
 const WINDOW_VALUES: usize = 1 << 20;
+/// Most tasks per thread in a window.
+const TASKS_PER_THREAD: usize = 4;
 
 /// [`simd::gradient`](crate::kernels::simd::gradient) on rayon's current thread pool: the same
 /// result, bit for bit, for every number of threads.
@@ -67,14 +69,22 @@ pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Resu
     // One slot per run: its d gradient sums, then its loss and bias sums.
     let slot = d + 2;
     let window = (WINDOW_VALUES / slot).max(1);
+    // Runs per task: one kernel call over a task's runs keeps them apart (`simd::runs`).
+    // TASKS_PER_THREAD tasks per
+    // thread, so that a slow thread leaves work to steal. Which task a run falls in does
+    // not change its value.
+    let threads = rayon::current_num_threads().max(1);
+    let per_task = runs.div_ceil(TASKS_PER_THREAD * threads).clamp(1, window);
     let mut buf = vec![0.0f64; window.min(runs) * slot];
     let mut first = 0;
     while first < runs {
         let count = window.min(runs - first);
         let slots = buf.get_mut(..count * slot).unwrap_or(&mut []);
-        slots.par_chunks_mut(slot).enumerate().for_each(|(k, out)| {
-            let lo = (first + k) * run;
-            run_sums(data, lo..n8.min(lo + run), w, b, out);
+        let tasks = slots.par_chunks_mut(per_task * slot).enumerate();
+        tasks.for_each(|(t, out)| {
+            let lo = (first + t * per_task) * run;
+            let hi = n8.min(lo + per_task * run);
+            task_sums(data, lo..hi, w, b, out);
         });
         for out in slots.chunks(slot) {
             add_run(&mut total, grad, out);
@@ -90,8 +100,37 @@ pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Resu
     finish(total, grad)
 }
 
+/// The runs of `rows` (whole runs from a run boundary, the last perhaps short, `rows` a
+/// multiple of 8) into their slots of `out`, each run's values apart, as the serial pass
+/// forms them: one kernel call for them all.
+fn task_sums(data: &Dataset<'_>, rows: Range<usize>, w: &[f32], b: f32, out: &mut [f64]) {
+    let d = data.d();
+    let slot = d + 2;
+    let k = out.len() / slot;
+    let Ok(view) = data.rows(rows) else {
+        return;
+    };
+    let mut grad = vec![0.0f64; k * d];
+    let mut sums = vec![Sums::default(); k];
+    let mut runs = Runs {
+        grad: &mut grad,
+        sums: &mut sums,
+        d,
+        spare: Sums::default(),
+    };
+    simd::runs(&view, w, b, &mut runs);
+    let parts = out.chunks_mut(slot).zip(grad.chunks(d.max(1)).zip(&sums));
+    for (o, (g, s)) in parts {
+        let (og, rest) = o.split_at_mut(d.min(o.len()));
+        og.copy_from_slice(g.get(..og.len()).unwrap_or(&[]));
+        if let [loss, bias] = rest {
+            (*loss, *bias) = (s.loss, s.bias);
+        }
+    }
+}
+
 /// The serial kernel's sums over `rows` alone into `out` (gradient, loss, bias).
-fn run_sums(data: &Dataset<'_>, rows: core::ops::Range<usize>, w: &[f32], b: f32, out: &mut [f64]) {
+fn run_sums(data: &Dataset<'_>, rows: Range<usize>, w: &[f32], b: f32, out: &mut [f64]) {
     let d = data.d();
     let (g, rest) = out.split_at_mut(d.min(out.len()));
     if let Ok(view) = data.rows(rows) {

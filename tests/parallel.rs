@@ -112,6 +112,35 @@ fn the_gradient_has_the_serial_bits_for_1_to_8_threads() {
     }
 }
 
+/// Beyond 2^20 values the kernels ask for data ahead and column-major tiles are one fold
+/// long: the runs of those paths too, cut into tasks, add up to the serial bits.
+#[test]
+fn beyond_the_caches_the_bits_are_the_serial_ones() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
+    for (d, col_major) in [(3, false), (16, false), (1, true), (16, true), (100, true)] {
+        let n = (1 << 20) / d + 8 + 5;
+        let ld = if col_major { n + 3 } else { n };
+        let p = Problem {
+            n,
+            d,
+            ld,
+            x: values(&mut rng, if col_major { ld * d } else { n * d }),
+            y: values(&mut rng, n),
+            w: values(&mut rng, d),
+        };
+        let data = p.data(col_major);
+        let mut g = vec![0.0; d];
+        let want = bits(&simd::gradient(&data, &p.w, 0.25, &mut g).unwrap(), &g);
+        for t in [2, 3, 8] {
+            let mut gp = vec![f64::NAN; d];
+            let s = pool(t)
+                .install(|| parallel::gradient(&data, &p.w, 0.25, &mut gp))
+                .unwrap();
+            assert_eq!(bits(&s, &gp), want, "d = {d}, col-major {col_major}, {t} threads");
+        }
+    }
+}
+
 #[test]
 fn errors_are_the_serial_ones() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);

@@ -68,10 +68,10 @@ const TILE_VECS: usize = TILE / 8;
 /// Vectors per f64 fold of the column-major kernel for `d > 8`: the same on every target, so
 /// the bits are.
 const CM_FOLD_VECS: usize = 32;
-/// Vectors per tile of the column-major kernel for `d > 8`, whose residuals stay on the stack:
-/// 256 (8 KiB) on 64-bit targets, where the hardware prefetcher gains from the longer runs
-/// per column, 32 (1 KiB) elsewhere. A multiple of [`CM_FOLD_VECS`], so the folds, and the
-/// bits, match.
+/// Vectors per tile of the column-major kernel for `d > 8` within the caches, whose residuals
+/// stay on the stack: 256 (8 KiB) on 64-bit targets, 32 (1 KiB) elsewhere. Beyond the caches
+/// the tiles are one fold long on every target (see `col_major.rs`). A multiple of
+/// [`CM_FOLD_VECS`], so the folds, and the bits, do not depend on it.
 #[cfg(target_pointer_width = "64")]
 const CM_TILE_VECS: usize = 256;
 #[cfg(not(target_pointer_width = "64"))]
@@ -174,14 +174,14 @@ pub(crate) fn sums_row_major(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut 
         ..Sums::default()
     };
     match data.d() {
-        1 => rm_small::<1>(data, w, b, grad, &mut s),
-        2 => rm_small::<2>(data, w, b, grad, &mut s),
-        3 => rm_small::<3>(data, w, b, grad, &mut s),
-        4 => rm_small::<4>(data, w, b, grad, &mut s),
-        5 => rm_small::<5>(data, w, b, grad, &mut s),
-        6 => rm_small::<6>(data, w, b, grad, &mut s),
-        7 => rm_small::<7>(data, w, b, grad, &mut s),
-        _ => rm_wide(data, w, b, grad, &mut s),
+        1 => rm_small::<1>(data, w, b, &mut Totals { grad, s: &mut s }),
+        2 => rm_small::<2>(data, w, b, &mut Totals { grad, s: &mut s }),
+        3 => rm_small::<3>(data, w, b, &mut Totals { grad, s: &mut s }),
+        4 => rm_small::<4>(data, w, b, &mut Totals { grad, s: &mut s }),
+        5 => rm_small::<5>(data, w, b, &mut Totals { grad, s: &mut s }),
+        6 => rm_small::<6>(data, w, b, &mut Totals { grad, s: &mut s }),
+        7 => rm_small::<7>(data, w, b, &mut Totals { grad, s: &mut s }),
+        _ => rm_wide(data, w, b, &mut Totals { grad, s: &mut s }),
     }
     s
 }
@@ -219,15 +219,15 @@ pub(crate) fn sums_col_major(data: &ColMajor<'_>, w: &[f32], b: f32, grad: &mut 
         ..Sums::default()
     };
     match data.d() {
-        1 => cm_small::<1>(data, w, b, grad, &mut s),
-        2 => cm_small::<2>(data, w, b, grad, &mut s),
-        3 => cm_small::<3>(data, w, b, grad, &mut s),
-        4 => cm_small::<4>(data, w, b, grad, &mut s),
-        5 => cm_small::<5>(data, w, b, grad, &mut s),
-        6 => cm_small::<6>(data, w, b, grad, &mut s),
-        7 => cm_small::<7>(data, w, b, grad, &mut s),
-        8 => cm_small::<8>(data, w, b, grad, &mut s),
-        _ => cm_tiled(data, w, b, grad, &mut s),
+        1 => cm_small::<1>(data, w, b, &mut Totals { grad, s: &mut s }),
+        2 => cm_small::<2>(data, w, b, &mut Totals { grad, s: &mut s }),
+        3 => cm_small::<3>(data, w, b, &mut Totals { grad, s: &mut s }),
+        4 => cm_small::<4>(data, w, b, &mut Totals { grad, s: &mut s }),
+        5 => cm_small::<5>(data, w, b, &mut Totals { grad, s: &mut s }),
+        6 => cm_small::<6>(data, w, b, &mut Totals { grad, s: &mut s }),
+        7 => cm_small::<7>(data, w, b, &mut Totals { grad, s: &mut s }),
+        8 => cm_small::<8>(data, w, b, &mut Totals { grad, s: &mut s }),
+        _ => cm_tiled(data, w, b, &mut Totals { grad, s: &mut s }),
     }
     let n_vec = data.n() / 8;
     for (i, &y) in data.y().iter().enumerate().skip(8 * n_vec) {
@@ -256,6 +256,79 @@ pub(crate) fn fold_rows(data: &Dataset<'_>) -> usize {
         Dataset::RowMajor(v) if v.d() >= 8 => row_major_tile(v.d()),
         Dataset::ColMajor(v) if v.d() > 8 => 8 * CM_FOLD_VECS,
         _ => TILE,
+    }
+}
+
+/// Where a kernel adds its f64 values: `run(k)` is the gradient and the sums that the `k`-th
+/// run of [`fold_rows`] rows of the call adds into, once per sum. The serial pass adds every
+/// run into its totals ([`Totals`]); the parallel pass keeps each run's values apart
+/// (`Runs`) and adds them in order afterwards, which is the same arithmetic.
+pub(crate) trait Out {
+    fn run(&mut self, k: usize) -> (&mut [f64], &mut Sums);
+}
+
+/// Every run into the pass's totals.
+pub(crate) struct Totals<'a> {
+    pub(crate) grad: &'a mut [f64],
+    pub(crate) s: &'a mut Sums,
+}
+
+impl Out for Totals<'_> {
+    #[inline(always)]
+    fn run(&mut self, _: usize) -> (&mut [f64], &mut Sums) {
+        (self.grad, self.s)
+    }
+}
+
+/// Each run into a slot of its own: `grad` holds `d` values per run, `sums` one per run, all
+/// zero to begin with.
+#[cfg(feature = "parallel")]
+pub(crate) struct Runs<'a> {
+    pub(crate) grad: &'a mut [f64],
+    pub(crate) sums: &'a mut [Sums],
+    pub(crate) d: usize,
+    /// Where a run past the slots would add: the callers size the slots so none is.
+    pub(crate) spare: Sums,
+}
+
+#[cfg(feature = "parallel")]
+impl Out for Runs<'_> {
+    #[inline(always)]
+    fn run(&mut self, k: usize) -> (&mut [f64], &mut Sums) {
+        let d = self.d;
+        match (self.grad.get_mut(k * d..(k + 1) * d), self.sums.get_mut(k)) {
+            (Some(g), Some(s)) => (g, s),
+            _ => (&mut [], &mut self.spare),
+        }
+    }
+}
+
+/// The runs of `data` (a whole number of runs from a run boundary, `n` a multiple of 8) into
+/// `out`.
+#[cfg(feature = "parallel")]
+pub(crate) fn runs(data: &Dataset<'_>, w: &[f32], b: f32, out: &mut Runs<'_>) {
+    match data {
+        Dataset::RowMajor(v) => match v.d() {
+            1 => rm_small::<1>(v, w, b, out),
+            2 => rm_small::<2>(v, w, b, out),
+            3 => rm_small::<3>(v, w, b, out),
+            4 => rm_small::<4>(v, w, b, out),
+            5 => rm_small::<5>(v, w, b, out),
+            6 => rm_small::<6>(v, w, b, out),
+            7 => rm_small::<7>(v, w, b, out),
+            _ => rm_wide(v, w, b, out),
+        },
+        Dataset::ColMajor(v) => match v.d() {
+            1 => cm_small::<1>(v, w, b, out),
+            2 => cm_small::<2>(v, w, b, out),
+            3 => cm_small::<3>(v, w, b, out),
+            4 => cm_small::<4>(v, w, b, out),
+            5 => cm_small::<5>(v, w, b, out),
+            6 => cm_small::<6>(v, w, b, out),
+            7 => cm_small::<7>(v, w, b, out),
+            8 => cm_small::<8>(v, w, b, out),
+            _ => cm_tiled(v, w, b, out),
+        },
     }
 }
 

@@ -1,5 +1,5 @@
-use super::RM_TILE_MAX;
 use super::row_major::{add_pair, exact_residual, fold_sets};
+use super::{Out, RM_TILE_MAX};
 use crate::kernels::Sums;
 use crate::kernels::lanes::{load, madd, widen_sum};
 use wide::f32x8;
@@ -24,8 +24,8 @@ pub(super) fn rm_exact_pipelined<const C: usize>(
     wv: &[f32x8; C],
     bv: f32x8,
     t: usize,
-    gc: &mut [[f64; 8]],
-    s: &mut Sums,
+    d: usize,
+    out: &mut impl Out,
 ) {
     let groups = xs.as_chunks::<8>().0.as_chunks::<C>().0.as_chunks::<8>().0;
     let yg = ys.as_chunks::<8>().0;
@@ -56,7 +56,9 @@ pub(super) fn rm_exact_pipelined<const C: usize>(
         let (xc, _) = tile(ti);
         let (xn, yn) = tile(ti + 1);
         let cur = cur.get(..xc.len()).unwrap_or(&[]);
+        let (grad, s) = out.run(ti);
         add_loss_bias(cur, s);
+        let gc = grad.get_mut(..d).unwrap_or(&mut []).as_chunks_mut::<8>().0;
         let (mut a0, mut a1) = ([f32x8::ZERO; C], [f32x8::ZERO; C]);
         for (k, (xg, rg)) in xc.iter().zip(cur).enumerate() {
             if let (Some(xn), Some(y), Some(rn)) = (xn.get(k), yn.get(k), nxt.get_mut(k)) {

@@ -1,10 +1,9 @@
 use super::pipelined::{add_loss_bias, rm_exact_pipelined};
 use super::{
-    FAR_VALUES, RM_TILE_MAX, accumulate, all8, last, line_bunches, prefetch_l2_lines,
+    FAR_VALUES, Out, RM_TILE_MAX, accumulate, all8, last, line_bunches, prefetch_l2_lines,
     row_major_tile,
 };
 use crate::data::RowMajor;
-use crate::kernels::Sums;
 use crate::kernels::lanes::{
     PREFETCHES, amap, columns_of_4_at, columns8, hsum8, load, madd, smadd, tree8, widen_add,
     widen_sum,
@@ -28,55 +27,56 @@ const SPECIALISED: bool = cfg!(any(target_arch = "x86", target_arch = "x86_64"))
 /// fit in the sixteen, so the two-sweep tile is faster there.
 const PIPELINED: bool = SPECIALISED && cfg!(target_feature = "avx");
 
-pub(super) fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
+/// Tile `k` of the call adds into `out.run(k)`.
+pub(super) fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
     match data.d() {
-        8 => rm_wide_c::<1, 0>(data, w, b, grad, s),
-        16 => rm_wide_c::<2, 0>(data, w, b, grad, s),
-        24 => rm_wide_c::<3, 0>(data, w, b, grad, s),
-        32 => rm_wide_c::<4, 0>(data, w, b, grad, s),
+        8 => rm_wide_c::<1, 0>(data, w, b, out),
+        16 => rm_wide_c::<2, 0>(data, w, b, out),
+        24 => rm_wide_c::<3, 0>(data, w, b, out),
+        32 => rm_wide_c::<4, 0>(data, w, b, out),
         d if SPECIALISED && d < 40 => match d {
-            9 => rm_wide_c::<1, 1>(data, w, b, grad, s),
-            10 => rm_wide_c::<1, 2>(data, w, b, grad, s),
-            11 => rm_wide_c::<1, 3>(data, w, b, grad, s),
-            12 => rm_wide_c::<1, 4>(data, w, b, grad, s),
-            13 => rm_wide_c::<1, 5>(data, w, b, grad, s),
-            14 => rm_wide_c::<1, 6>(data, w, b, grad, s),
-            15 => rm_wide_c::<1, 7>(data, w, b, grad, s),
-            17 => rm_wide_c::<2, 1>(data, w, b, grad, s),
-            18 => rm_wide_c::<2, 2>(data, w, b, grad, s),
-            19 => rm_wide_c::<2, 3>(data, w, b, grad, s),
-            20 => rm_wide_c::<2, 4>(data, w, b, grad, s),
-            21 => rm_wide_c::<2, 5>(data, w, b, grad, s),
-            22 => rm_wide_c::<2, 6>(data, w, b, grad, s),
-            23 => rm_wide_c::<2, 7>(data, w, b, grad, s),
-            25 => rm_wide_c::<3, 1>(data, w, b, grad, s),
-            26 => rm_wide_c::<3, 2>(data, w, b, grad, s),
-            27 => rm_wide_c::<3, 3>(data, w, b, grad, s),
-            28 => rm_wide_c::<3, 4>(data, w, b, grad, s),
-            29 => rm_wide_c::<3, 5>(data, w, b, grad, s),
-            30 => rm_wide_c::<3, 6>(data, w, b, grad, s),
-            31 => rm_wide_c::<3, 7>(data, w, b, grad, s),
-            33 => rm_wide_c::<4, 1>(data, w, b, grad, s),
-            34 => rm_wide_c::<4, 2>(data, w, b, grad, s),
-            35 => rm_wide_c::<4, 3>(data, w, b, grad, s),
-            36 => rm_wide_c::<4, 4>(data, w, b, grad, s),
-            37 => rm_wide_c::<4, 5>(data, w, b, grad, s),
-            38 => rm_wide_c::<4, 6>(data, w, b, grad, s),
-            39 => rm_wide_c::<4, 7>(data, w, b, grad, s),
-            _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, grad, s),
+            9 => rm_wide_c::<1, 1>(data, w, b, out),
+            10 => rm_wide_c::<1, 2>(data, w, b, out),
+            11 => rm_wide_c::<1, 3>(data, w, b, out),
+            12 => rm_wide_c::<1, 4>(data, w, b, out),
+            13 => rm_wide_c::<1, 5>(data, w, b, out),
+            14 => rm_wide_c::<1, 6>(data, w, b, out),
+            15 => rm_wide_c::<1, 7>(data, w, b, out),
+            17 => rm_wide_c::<2, 1>(data, w, b, out),
+            18 => rm_wide_c::<2, 2>(data, w, b, out),
+            19 => rm_wide_c::<2, 3>(data, w, b, out),
+            20 => rm_wide_c::<2, 4>(data, w, b, out),
+            21 => rm_wide_c::<2, 5>(data, w, b, out),
+            22 => rm_wide_c::<2, 6>(data, w, b, out),
+            23 => rm_wide_c::<2, 7>(data, w, b, out),
+            25 => rm_wide_c::<3, 1>(data, w, b, out),
+            26 => rm_wide_c::<3, 2>(data, w, b, out),
+            27 => rm_wide_c::<3, 3>(data, w, b, out),
+            28 => rm_wide_c::<3, 4>(data, w, b, out),
+            29 => rm_wide_c::<3, 5>(data, w, b, out),
+            30 => rm_wide_c::<3, 6>(data, w, b, out),
+            31 => rm_wide_c::<3, 7>(data, w, b, out),
+            33 => rm_wide_c::<4, 1>(data, w, b, out),
+            34 => rm_wide_c::<4, 2>(data, w, b, out),
+            35 => rm_wide_c::<4, 3>(data, w, b, out),
+            36 => rm_wide_c::<4, 4>(data, w, b, out),
+            37 => rm_wide_c::<4, 5>(data, w, b, out),
+            38 => rm_wide_c::<4, 6>(data, w, b, out),
+            39 => rm_wide_c::<4, 7>(data, w, b, out),
+            _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out),
         },
         // Wider rows: d at run time, its tail of d mod 8 features a constant.
         d if SPECIALISED => match d % 8 {
-            0 => rm_wide_c::<0, 0>(data, w, b, grad, s),
-            1 => rm_wide_c::<0, 1>(data, w, b, grad, s),
-            2 => rm_wide_c::<0, 2>(data, w, b, grad, s),
-            3 => rm_wide_c::<0, 3>(data, w, b, grad, s),
-            4 => rm_wide_c::<0, 4>(data, w, b, grad, s),
-            5 => rm_wide_c::<0, 5>(data, w, b, grad, s),
-            6 => rm_wide_c::<0, 6>(data, w, b, grad, s),
-            _ => rm_wide_c::<0, 7>(data, w, b, grad, s),
+            0 => rm_wide_c::<0, 0>(data, w, b, out),
+            1 => rm_wide_c::<0, 1>(data, w, b, out),
+            2 => rm_wide_c::<0, 2>(data, w, b, out),
+            3 => rm_wide_c::<0, 3>(data, w, b, out),
+            4 => rm_wide_c::<0, 4>(data, w, b, out),
+            5 => rm_wide_c::<0, 5>(data, w, b, out),
+            6 => rm_wide_c::<0, 6>(data, w, b, out),
+            _ => rm_wide_c::<0, 7>(data, w, b, out),
         },
-        _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, grad, s),
+        _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out),
     }
 }
 
@@ -95,14 +95,13 @@ fn rm_wide_c<const C: usize, const T: usize>(
     data: &RowMajor<'_>,
     w: &[f32],
     b: f32,
-    grad: &mut [f64],
-    s: &mut Sums,
+    out: &mut impl Out,
 ) {
     let d = if C > 0 { 8 * C + T } else { data.d() };
-    // `w` and `grad` have length d (checked by the caller): cut to it here, so that with C > 0
-    // their chunk and tail counts are constants too (else the tail's loops stay loops over
-    // arrays on the stack).
-    let (Some(w), Some(grad)) = (w.get(..d), grad.get_mut(..d)) else {
+    // `w` and each run's gradient have length d (checked by the caller): cut to it here, so
+    // that with C > 0 their chunk and tail counts are constants too (else the tail's loops
+    // stay loops over arrays on the stack).
+    let Some(w) = w.get(..d) else {
         return;
     };
     let (wc, wt) = w.as_chunks::<8>();
@@ -133,11 +132,8 @@ fn rm_wide_c<const C: usize, const T: usize>(
         && !far
         && let Some(wv) = &w_exact
     {
-        rm_exact_pipelined::<C>(xs, ys, wv, bv, t, grad.as_chunks_mut::<8>().0, s);
-        for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
-            let r = row_residual(row, w, b, yi);
-            accumulate(row.iter().copied(), r, grad, s);
-        }
+        rm_exact_pipelined::<C>(xs, ys, wv, bv, t, d, out);
+        tail_rows(x_tail, y_tail, d, w, b, out);
         return;
     }
     // Tiles by index, not a zip of two `chunks` iterators: with one copy of this loop per
@@ -183,8 +179,9 @@ fn rm_wide_c<const C: usize, const T: usize>(
             }
         }
         let rt = r_buf.get(..yt.len()).unwrap_or(&[]);
+        let (grad, s) = out.run(ti);
         add_loss_bias(rt.as_chunks::<8>().0, s);
-        let (gc, gt) = grad.as_chunks_mut::<8>();
+        let (gc, gt) = grad.get_mut(..d).unwrap_or(&mut []).as_chunks_mut::<8>();
         if SPECIALISED && C > 0 {
             // One block of at most four chunks: straight to it, with `d` a constant.
             chunk_block::<C>(xt, d, 0, rt, gc, next2);
@@ -195,8 +192,16 @@ fn rm_wide_c<const C: usize, const T: usize>(
             *g += widen_sum(a);
         }
     }
-    for (row, &yi) in x_tail.chunks_exact(d.max(1)).zip(y_tail) {
+    tail_rows(x_tail, y_tail, d, w, b, out);
+}
+
+/// The rows past the last multiple of 8, one by one into the first run's sums (a call with
+/// such rows has its runs added into one total).
+#[inline(always)]
+fn tail_rows(x: &[f32], y: &[f32], d: usize, w: &[f32], b: f32, out: &mut impl Out) {
+    for (row, &yi) in x.chunks_exact(d.max(1)).zip(y) {
         let r = row_residual(row, w, b, yi);
+        let (grad, s) = out.run(0);
         accumulate(row.iter().copied(), r, grad, s);
     }
 }

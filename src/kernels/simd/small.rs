@@ -1,6 +1,5 @@
-use super::{FAR_VALUES, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample};
+use super::{FAR_VALUES, Out, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample};
 use crate::data::{ColMajor, RowMajor};
-use crate::kernels::Sums;
 use crate::kernels::lanes::{
     INTERLEAVES, PREFETCHES, amap, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
     columns_of_4_interleaved, columns8, deinterleave, interleave, load_at, madd, prefetch,
@@ -124,7 +123,8 @@ impl<const D: usize, const FAR: bool> Features<D> for Rows<'_, D, FAR> {
 }
 
 /// Runs [`step`] over `n_vec` vectors (`features.at(v)` gives vector `v`'s features), tile
-/// by tile, even and odd vectors into separate accumulator sets, folding each tile into f64.
+/// by tile, even and odd vectors into separate accumulator sets, folding tile `k` into f64
+/// at `out.run(k)`.
 ///
 /// With `interleaved`, the features' lanes hold the samples in the order
 /// [`INTERLEAVED`](super::lanes::INTERLEAVED): `y` is loaded in that order and every sum put
@@ -138,8 +138,7 @@ fn small<const D: usize>(
     interleaved: bool,
     w: &[f32],
     b: f32,
-    grad: &mut [f64],
-    s: &mut Sums,
+    out: &mut impl Out,
 ) {
     let load_y = |v: usize| {
         if interleaved {
@@ -172,6 +171,7 @@ fn small<const D: usize>(
             step(features.at(v), load_y(v), &wv, bv, &mut a0);
             v += 1;
         }
+        let (grad, s) = out.run((end - 1) / TILE_VECS);
         for (g, (x0, x1)) in grad.iter_mut().zip(a0.g.iter().zip(&a1.g)) {
             *g += fold(*x0 + *x1);
         }
@@ -180,13 +180,7 @@ fn small<const D: usize>(
     }
 }
 
-pub(super) fn cm_small<const D: usize>(
-    data: &ColMajor<'_>,
-    w: &[f32],
-    b: f32,
-    grad: &mut [f64],
-    s: &mut Sums,
-) {
+pub(super) fn cm_small<const D: usize>(data: &ColMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
     let n_vec = data.n() / 8;
     // Every column has n values and y at least n, so each of these slices has exactly n_vec
     // vectors, which lets the loads in `small` go without bounds checks.
@@ -199,15 +193,7 @@ pub(super) fn cm_small<const D: usize>(
         // One column is row-major d = 1's layout: the same prefetch. With more columns it
         // did not help (ARCHITECTURE.md, "Measured and rejected").
         let far = PREFETCHES && D == 1 && 8 * n_vec >= FAR_VALUES;
-        columns_small(
-            cols,
-            y,
-            far.then_some(SMALL_PREFETCH_AHEAD / 8),
-            w,
-            b,
-            grad,
-            s,
-        );
+        columns_small(cols, y, far.then_some(SMALL_PREFETCH_AHEAD / 8), w, b, out);
     }
 }
 
@@ -220,26 +206,19 @@ fn columns_small<const D: usize>(
     ahead: Option<usize>,
     w: &[f32],
     b: f32,
-    grad: &mut [f64],
-    s: &mut Sums,
+    out: &mut impl Out,
 ) {
     let n_vec = y.len();
     if let Some(ahead) = ahead {
         let features = Columns::<D, true> { cols, y, ahead };
-        small::<D>(n_vec, features, y, false, w, b, grad, s);
+        small::<D>(n_vec, features, y, false, w, b, out);
     } else {
         let features = Columns::<D, false> { cols, y, ahead: 0 };
-        small::<D>(n_vec, features, y, false, w, b, grad, s);
+        small::<D>(n_vec, features, y, false, w, b, out);
     }
 }
 
-pub(super) fn rm_small<const D: usize>(
-    data: &RowMajor<'_>,
-    w: &[f32],
-    b: f32,
-    grad: &mut [f64],
-    s: &mut Sums,
-) {
+pub(super) fn rm_small<const D: usize>(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
@@ -248,36 +227,19 @@ pub(super) fn rm_small<const D: usize>(
         // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
         if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
             let ahead = far.then_some(SMALL_PREFETCH_AHEAD / 8);
-            columns_small::<1>([xc], yc, ahead, w, b, grad, s);
+            columns_small::<1>([xc], yc, ahead, w, b, out);
         }
     } else {
         let interleaved = Rows::<D, false>::INTERLEAVED;
         if far {
-            small::<D>(
-                n_vec,
-                Rows::<D, true> { x, y },
-                y,
-                interleaved,
-                w,
-                b,
-                grad,
-                s,
-            );
+            small::<D>(n_vec, Rows::<D, true> { x, y }, y, interleaved, w, b, out);
         } else {
-            small::<D>(
-                n_vec,
-                Rows::<D, false> { x, y },
-                y,
-                interleaved,
-                w,
-                b,
-                grad,
-                s,
-            );
+            small::<D>(n_vec, Rows::<D, false> { x, y }, y, interleaved, w, b, out);
         }
     }
     let rows = x.chunks_exact(D).zip(data.y()).skip(8 * n_vec);
     for (row, &yi) in rows {
+        let (grad, s) = out.run(0);
         tail_sample(row.iter().copied(), w, b, yi, grad, s);
     }
 }
