@@ -136,7 +136,11 @@ fn beyond_the_caches_the_bits_are_the_serial_ones() {
             let s = pool(t)
                 .install(|| parallel::gradient(&data, &p.w, 0.25, &mut gp))
                 .unwrap();
-            assert_eq!(bits(&s, &gp), want, "d = {d}, col-major {col_major}, {t} threads");
+            assert_eq!(
+                bits(&s, &gp),
+                want,
+                "d = {d}, col-major {col_major}, {t} threads"
+            );
         }
     }
 }
