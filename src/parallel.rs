@@ -32,11 +32,11 @@ const WINDOW_VALUES: usize = 1 << 20;
 /// Most tasks per thread in a window.
 const TASKS_PER_THREAD: usize = 4;
 
-/// [`simd::gradient`](crate::kernels::simd::gradient) on rayon's current thread pool: the same
+/// [`simd::gradient`] on rayon's current thread pool: the same
 /// result, bit for bit, for every number of threads.
 ///
 /// # Errors
-/// As [`simd::gradient`](crate::kernels::simd::gradient).
+/// As [`simd::gradient`].
 ///
 /// # Example
 /// ```
