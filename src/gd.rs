@@ -1,7 +1,9 @@
 //! Full-batch gradient descent over the fused kernel.
 
 use crate::data::Dataset;
+use crate::data::check_len;
 use crate::error::{Error, What};
+use crate::kernels::Sums;
 use crate::kernels::simd::F32_CHAIN;
 
 const U: f64 = 1.0 / 16_777_216.0; // 2⁻²⁴: f32 unit roundoff
@@ -231,22 +233,12 @@ impl GradientDescent {
                 });
             }
             epoch += 1;
-            // The update is checked whole before any of it is written.
-            let new_b = (f64::from(*b) - step * sums.bias) as f32;
-            let finite = new_b.is_finite()
-                && w.iter()
-                    .zip(grad.iter())
-                    .all(|(&wj, &gj)| ((f64::from(wj) - step * gj) as f32).is_finite());
-            if !finite {
+            if !apply(step, &sums, grad, w, b) {
                 return Err(Error::Diverged {
                     epoch,
                     what: What::Weights,
                 });
             }
-            for (wj, &gj) in w.iter_mut().zip(grad.iter()) {
-                *wj = (f64::from(*wj) - step * gj) as f32;
-            }
-            *b = new_b;
             let loss = sums.mse();
             let control = observer(&Epoch {
                 epoch,
@@ -273,6 +265,52 @@ impl GradientDescent {
         })
     }
 
+    /// One step from a pass's sums, as [`fit_with`](Self::fit_with) takes it:
+    /// `w ← w − η·(2/n)·g`, `b ← b − η·(2/n)·Σr`, in f64, rounded once to f32. For drivers
+    /// whose passes run elsewhere (an engine's aggregate, another machine): the same update
+    /// gives the same model for the same sums.
+    ///
+    /// # Errors
+    /// [`Error::Length`] if `w` or `grad` does not have `d` values; [`Error::Empty`] if
+    /// `sums.rows` is 0; [`Error::InvalidParameter`] for a rate that is not a positive normal
+    /// float or a non-finite model; [`Error::NonFinite`] if the sums are not finite;
+    /// [`Error::Diverged`] (epoch 0) if the new model would not be finite. Nothing is written
+    /// on an error.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{GradientDescent, RowMajor, kernels::simd};
+    /// let data = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// let (mut w, mut b, mut g) = ([0.0f32], 0.0f32, [0.0f64]);
+    /// let gd = GradientDescent { learning_rate: 0.01, max_epochs: 1, tolerance: None };
+    /// let sums = simd::gradient(&data, &w, b, &mut g)?;
+    /// gd.step(&sums, &g, &mut w, &mut b)?;
+    /// assert_eq!((w[0], b), (0.3, 0.1)); // -0.01·(2/4)·(-60), -0.01·(2/4)·(-20)
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
+    pub fn step(&self, sums: &Sums, grad: &[f64], w: &mut [f32], b: &mut f32) -> Result<(), Error> {
+        self.validate(w, *b)?;
+        check_len(What::Gradient, w.len(), grad.len())?;
+        if sums.rows == 0 {
+            return Err(Error::Empty(What::Rows));
+        }
+        if !(sums.loss.is_finite() && sums.bias.is_finite()) {
+            return Err(Error::NonFinite(What::Loss));
+        }
+        if !grad.iter().all(|g| g.is_finite()) {
+            return Err(Error::NonFinite(What::Gradient));
+        }
+        let step = self.learning_rate * 2.0 / sums.rows as f64;
+        if apply(step, sums, grad, w, b) {
+            Ok(())
+        } else {
+            Err(Error::Diverged {
+                epoch: 0,
+                what: What::Weights,
+            })
+        }
+    }
+
     fn validate(&self, w: &[f32], b: f32) -> Result<(), Error> {
         let lr = self.learning_rate;
         if !(lr.is_normal() && lr > 0.0) {
@@ -291,6 +329,23 @@ impl GradientDescent {
         }
         check_model(w, b)
     }
+}
+
+/// The update `θ ← θ − step·∇`, checked whole before any of it is written: `false` (and
+/// nothing written) if the new model would not be finite.
+fn apply(step: f64, sums: &Sums, grad: &[f64], w: &mut [f32], b: &mut f32) -> bool {
+    let new_b = (f64::from(*b) - step * sums.bias) as f32;
+    let finite = new_b.is_finite()
+        && w.iter()
+            .zip(grad.iter())
+            .all(|(&wj, &gj)| ((f64::from(wj) - step * gj) as f32).is_finite());
+    if finite {
+        for (wj, &gj) in w.iter_mut().zip(grad.iter()) {
+            *wj = (f64::from(*wj) - step * gj) as f32;
+        }
+        *b = new_b;
+    }
+    finite
 }
 
 /// Checks that every parameter of a model is finite.

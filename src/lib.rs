@@ -93,7 +93,7 @@ pub mod sgd;
 pub mod shuffle;
 pub mod stats;
 
-pub use data::{ColMajor, Dataset, RowMajor};
+pub use data::{ColMajor, ColSlices, Dataset, RowMajor};
 pub use error::{Error, What};
 pub use gd::{Control, Epoch, GradientDescent, Report, StopReason};
 pub use kernels::{Sums, merge_gradient};

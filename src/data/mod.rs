@@ -4,11 +4,13 @@
 //! view and can then not fail on shape. Nothing is copied.
 
 mod col_major;
+mod col_slices;
 mod row_major;
 
 use core::ops::Range;
 
 pub use col_major::ColMajor;
+pub use col_slices::ColSlices;
 pub use row_major::RowMajor;
 
 use crate::error::{Error, What};
@@ -150,5 +152,61 @@ pub(crate) fn check_len(what: What, expected: usize, found: usize) -> Result<(),
             expected,
             found,
         })
+    }
+}
+
+/// What the column-major kernels read: `d` columns of `n` values and `y`. [`ColMajor`] and
+/// [`ColSlices`] give the same values to the same kernel code, and so the same bits.
+pub(crate) trait ColumnView<'a> {
+    fn n(&self) -> usize;
+    fn d(&self) -> usize;
+    fn y(&self) -> &'a [f32];
+    fn column(&self, j: usize) -> Option<&'a [f32]>;
+    fn columns(&self) -> impl Iterator<Item = &'a [f32]> + Clone + 'a;
+}
+
+impl<'a> ColumnView<'a> for ColMajor<'a> {
+    #[inline(always)]
+    fn n(&self) -> usize {
+        ColMajor::n(self)
+    }
+    #[inline(always)]
+    fn d(&self) -> usize {
+        ColMajor::d(self)
+    }
+    #[inline(always)]
+    fn y(&self) -> &'a [f32] {
+        ColMajor::y(self)
+    }
+    #[inline(always)]
+    fn column(&self, j: usize) -> Option<&'a [f32]> {
+        ColMajor::column(self, j)
+    }
+    #[inline(always)]
+    fn columns(&self) -> impl Iterator<Item = &'a [f32]> + Clone + 'a {
+        ColMajor::columns(self)
+    }
+}
+
+impl<'a> ColumnView<'a> for ColSlices<'a> {
+    #[inline(always)]
+    fn n(&self) -> usize {
+        ColSlices::n(self)
+    }
+    #[inline(always)]
+    fn d(&self) -> usize {
+        ColSlices::d(self)
+    }
+    #[inline(always)]
+    fn y(&self) -> &'a [f32] {
+        ColSlices::y(self)
+    }
+    #[inline(always)]
+    fn column(&self, j: usize) -> Option<&'a [f32]> {
+        ColSlices::column(self, j)
+    }
+    #[inline(always)]
+    fn columns(&self) -> impl Iterator<Item = &'a [f32]> + Clone + 'a {
+        ColSlices::columns(self)
     }
 }

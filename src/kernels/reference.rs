@@ -6,7 +6,7 @@
 //! most accurate way the crate has to compute them (and the slowest: nothing is vectorised).
 
 use super::{Sums, check_params, finish};
-use crate::data::{ColMajor, Dataset, RowMajor};
+use crate::data::{ColMajor, ColSlices, ColumnView, Dataset, RowMajor};
 use crate::error::{Error, What};
 
 /// The residual of one sample: `r = ((Σⱼ xⱼ·wⱼ) + b) − y`, in f32, the dot product summed from
@@ -105,6 +105,40 @@ pub fn gradient_row_major(
 /// ```
 pub fn gradient_col_major(
     data: &ColMajor<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+) -> Result<Sums, Error> {
+    columns(data, w, b, grad)
+}
+
+/// [`gradient`] for a [`ColSlices`] view.
+///
+/// # Errors
+/// As [`gradient`].
+///
+/// # Example
+/// ```
+/// use steepest::{ColSlices, kernels::reference};
+/// let cols = [&[1.0, 2.0][..], &[1.0, 1.0][..]];
+/// let data = ColSlices::new(&cols, &[3.0, 5.0])?;
+/// let mut g = [0.0; 2];
+/// let s = reference::gradient_col_slices(&data, &[0.0, 0.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, s.bias, g), (34.0, -8.0, [-13.0, -8.0]));
+/// # Ok::<(), steepest::Error>(())
+/// ```
+pub fn gradient_col_slices(
+    data: &ColSlices<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+) -> Result<Sums, Error> {
+    columns(data, w, b, grad)
+}
+
+/// Either column view, sample by sample.
+fn columns<'a>(
+    data: &impl ColumnView<'a>,
     w: &[f32],
     b: f32,
     grad: &mut [f64],

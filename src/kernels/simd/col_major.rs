@@ -1,5 +1,5 @@
 use super::{CM_FOLD_VECS, CM_TILE_VECS, FAR_VALUES, Out};
-use crate::data::ColMajor;
+use crate::data::ColumnView;
 use crate::kernels::lanes::{PREFETCHES, amap, load, madd, prefetch, prefetch_l2, widen_sum};
 use wide::f32x8;
 
@@ -7,7 +7,7 @@ use wide::f32x8;
 /// forms the residuals, a second (from cache) accumulates the gradient, folding into f64
 /// every [`CM_FOLD_VECS`] vectors. Same arithmetic, in the same order, as [`step`].
 /// Fold `k` of the call (every [`CM_FOLD_VECS`] vectors) adds into `out.run(k)`.
-pub(super) fn cm_tiled<'a>(data: &ColMajor<'a>, w: &[f32], b: f32, out: &mut impl Out) {
+pub(super) fn cm_tiled<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, out: &mut impl Out) {
     let far = PREFETCHES && data.n().saturating_mul(data.d()) >= FAR_VALUES;
     if !far {
         // A few samples take the small buffer, which is quicker to set up.
@@ -69,7 +69,7 @@ impl<'a, I: Iterator<Item = &'a [f32]>, const FAR: u8> Ahead<'a, I, FAR> {
 /// next tile is asked for ahead (see [`Ahead`]).
 #[inline(always)]
 fn cm_tiles<'a, const T: usize, const FAR: u8>(
-    data: &ColMajor<'a>,
+    data: &impl ColumnView<'a>,
     w: &[f32],
     b: f32,
     out: &mut impl Out,

@@ -48,7 +48,7 @@ mod pipelined;
 mod row_major;
 mod small;
 
-use crate::data::{ColMajor, Dataset, RowMajor};
+use crate::data::{ColMajor, ColSlices, ColumnView, Dataset, RowMajor};
 use crate::error::Error;
 use crate::kernels::lanes::{amap, prefetch_l2, smadd};
 use crate::kernels::{Sums, check_params, finish};
@@ -214,27 +214,92 @@ pub fn gradient_col_major(
 /// [`gradient_col_major`] without its checks: `w` and `grad` have `d` values.
 pub(crate) fn sums_col_major(data: &ColMajor<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Sums {
     grad.fill(0.0);
-    let mut s = Sums {
-        rows: data.n(),
-        ..Sums::default()
-    };
+    let mut s = Sums::default();
+    add_columns(data, w, b, grad, &mut s);
+    s
+}
+
+/// [`gradient`] for a [`ColSlices`] view: the same kernel as for [`ColMajor`], and the same
+/// bits for the same values.
+///
+/// # Errors
+/// As [`gradient`].
+///
+/// # Example
+/// ```
+/// use steepest::{ColSlices, kernels::simd};
+/// let cols = [&[1.0, 2.0][..], &[1.0, 1.0][..]];
+/// let data = ColSlices::new(&cols, &[3.0, 5.0])?;
+/// let mut g = [0.0; 2];
+/// let s = simd::gradient_col_slices(&data, &[0.0, 0.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, s.bias, g), (34.0, -8.0, [-13.0, -8.0]));
+/// # Ok::<(), steepest::Error>(())
+/// ```
+pub fn gradient_col_slices(
+    data: &ColSlices<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+) -> Result<Sums, Error> {
+    check_params(data.d(), w, grad)?;
+    grad.fill(0.0);
+    let mut s = Sums::default();
+    add_columns(data, w, b, grad, &mut s);
+    finish(s, grad)
+}
+
+/// Adds a [`ColSlices`] view's sums into running totals `grad` and `sums`, as the pass over
+/// all the rows seen so far would: the view's runs of 1024 samples (`d ≤ 8`) or 256 (`d > 8`)
+/// are added one by one, so views of whole runs in row order give the bits of one pass over
+/// them all. For a streaming source (batches of a table); the totals are not checked for
+/// NaN/∞, so check them at the end.
+///
+/// # Errors
+/// [`Error::Length`] if `w` or `grad` does not have `d` values; nothing is added then.
+///
+/// # Example
+/// ```
+/// use steepest::{ColSlices, Sums, kernels::simd};
+/// let (x, y) = ([1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]);
+/// let (mut g, mut s) = ([0.0], Sums::default());
+/// for (xs, ys) in x.chunks(2).zip(y.chunks(2)) {
+///     let cols = [xs];
+///     simd::add_col_slices(&ColSlices::new(&cols, ys)?, &[0.0], 0.0, &mut g, &mut s)?;
+/// }
+/// assert_eq!((s.rows, s.loss, s.bias, g[0]), (4, 120.0, -20.0, -60.0));
+/// # Ok::<(), steepest::Error>(())
+/// ```
+pub fn add_col_slices(
+    data: &ColSlices<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    sums: &mut Sums,
+) -> Result<(), Error> {
+    check_params(data.d(), w, grad)?;
+    add_columns(data, w, b, grad, sums);
+    Ok(())
+}
+
+/// The column-major pass, added into `grad` and `s`.
+fn add_columns<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
+    s.rows = s.rows.saturating_add(data.n());
     match data.d() {
-        1 => cm_small::<1>(data, w, b, &mut Totals { grad, s: &mut s }),
-        2 => cm_small::<2>(data, w, b, &mut Totals { grad, s: &mut s }),
-        3 => cm_small::<3>(data, w, b, &mut Totals { grad, s: &mut s }),
-        4 => cm_small::<4>(data, w, b, &mut Totals { grad, s: &mut s }),
-        5 => cm_small::<5>(data, w, b, &mut Totals { grad, s: &mut s }),
-        6 => cm_small::<6>(data, w, b, &mut Totals { grad, s: &mut s }),
-        7 => cm_small::<7>(data, w, b, &mut Totals { grad, s: &mut s }),
-        8 => cm_small::<8>(data, w, b, &mut Totals { grad, s: &mut s }),
-        _ => cm_tiled(data, w, b, &mut Totals { grad, s: &mut s }),
+        1 => cm_small::<1>(data, w, b, &mut Totals { grad, s }),
+        2 => cm_small::<2>(data, w, b, &mut Totals { grad, s }),
+        3 => cm_small::<3>(data, w, b, &mut Totals { grad, s }),
+        4 => cm_small::<4>(data, w, b, &mut Totals { grad, s }),
+        5 => cm_small::<5>(data, w, b, &mut Totals { grad, s }),
+        6 => cm_small::<6>(data, w, b, &mut Totals { grad, s }),
+        7 => cm_small::<7>(data, w, b, &mut Totals { grad, s }),
+        8 => cm_small::<8>(data, w, b, &mut Totals { grad, s }),
+        _ => cm_tiled(data, w, b, &mut Totals { grad, s }),
     }
     let n_vec = data.n() / 8;
     for (i, &y) in data.y().iter().enumerate().skip(8 * n_vec) {
         let sample = data.columns().map(|c| c.get(i).copied().unwrap_or(0.0));
-        tail_sample(sample, w, b, y, grad, &mut s);
+        tail_sample(sample, w, b, y, grad, s);
     }
-    s
 }
 
 /// [`gradient`] without its checks.

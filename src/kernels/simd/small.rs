@@ -1,5 +1,5 @@
 use super::{FAR_VALUES, Out, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample};
-use crate::data::{ColMajor, RowMajor};
+use crate::data::{ColumnView, RowMajor};
 use crate::kernels::lanes::{
     INTERLEAVES, PREFETCHES, amap, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
     columns_of_4_interleaved, columns8, deinterleave, interleave, load_at, madd, prefetch,
@@ -180,7 +180,12 @@ fn small<const D: usize>(
     }
 }
 
-pub(super) fn cm_small<const D: usize>(data: &ColMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
+pub(super) fn cm_small<'a, const D: usize>(
+    data: &impl ColumnView<'a>,
+    w: &[f32],
+    b: f32,
+    out: &mut impl Out,
+) {
     let n_vec = data.n() / 8;
     // Every column has n values and y at least n, so each of these slices has exactly n_vec
     // vectors, which lets the loads in `small` go without bounds checks.

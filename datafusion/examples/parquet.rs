@@ -1,0 +1,130 @@
+//! Writes a data set as Parquet, then fits it through DataFusion: one aggregate query per
+//! epoch of gradient descent, progress printed per epoch, the model at the end.
+//!
+//! ```sh
+//! cargo run --release -p steepest-datafusion --example parquet        # 10⁶ rows, 8 features
+//! ROWS=10000000 cargo run --release -p steepest-datafusion --example parquet
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::{ArrayRef, Float32Array};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::datasource::MemTable;
+use datafusion::error::Result;
+use datafusion::prelude::*;
+use steepest::{Control, GradientDescent};
+use steepest_datafusion::{Features, fit};
+
+const D: usize = 8;
+
+/// A deterministic value in [-1, 1).
+fn value(k: u64) -> f32 {
+    let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+    h as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+}
+
+/// Rows `lo..hi` of `y = Σ (j + 1)/4 · x_j − 0.5 + noise`.
+fn batch(lo: usize, hi: usize) -> Result<RecordBatch> {
+    let x: Vec<Vec<f32>> = (0..D)
+        .map(|j| (lo..hi).map(|i| value((i * D + j) as u64)).collect())
+        .collect();
+    let y: Vec<f32> = (0..hi - lo)
+        .map(|i| {
+            let p: f32 = (0..D).map(|j| (j as f32 + 1.0) / 4.0 * x[j][i]).sum();
+            p - 0.5 + 0.01 * value(u64::MAX / 2 + (lo + i) as u64)
+        })
+        .collect();
+    let mut cols: Vec<(String, ArrayRef)> = x
+        .into_iter()
+        .enumerate()
+        .map(|(j, c)| (format!("x{j}"), Arc::new(Float32Array::from(c)) as ArrayRef))
+        .collect();
+    cols.push(("y".into(), Arc::new(Float32Array::from(y))));
+    Ok(RecordBatch::try_from_iter(cols)?)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let rows: usize = std::env::var("ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = std::env::temp_dir().join(format!("steepest-parquet-{}", std::process::id()));
+    let ctx = SessionContext::new();
+
+    let t = Instant::now();
+    let batches = (0..rows)
+        .step_by(65_536)
+        .map(|lo| batch(lo, rows.min(lo + 65_536)))
+        .collect::<Result<Vec<_>>>()?;
+    let table = MemTable::try_new(batches[0].schema(), vec![batches])?;
+    ctx.read_table(Arc::new(table))?
+        .write_parquet(
+            dir.to_str().unwrap_or("."),
+            DataFrameWriteOptions::new(),
+            None,
+        )
+        .await?;
+    println!(
+        "wrote {rows} rows × {D} features as Parquet to {} in {:.2?}",
+        dir.display(),
+        t.elapsed()
+    );
+
+    ctx.register_parquet(
+        "t",
+        dir.to_str().unwrap_or("."),
+        ParquetReadOptions::default(),
+    )
+    .await?;
+    let df = ctx.table("t").await?;
+    let names: Vec<String> = (0..D).map(|j| format!("x{j}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let gd = GradientDescent {
+        learning_rate: 0.4,
+        max_epochs: 200,
+        tolerance: Some(1e-9),
+    };
+    let (mut w, mut b) = (vec![0.0f32; D], 0.0f32);
+    let t = Instant::now();
+    let mut last = Instant::now();
+    let report = fit(
+        &df,
+        Features::Columns(&names),
+        "y",
+        &gd,
+        &mut w,
+        &mut b,
+        |e| {
+            if e.epoch <= 3 || e.epoch % 20 == 0 {
+                println!(
+                    "epoch {:>3}: loss {:.6e} ({:.0?} per epoch)",
+                    e.epoch,
+                    e.loss,
+                    last.elapsed()
+                );
+            }
+            last = Instant::now();
+            Control::Continue
+        },
+    )
+    .await?;
+    println!(
+        "{} epochs ({:?}) in {:.2?}: loss {:.6e}",
+        report.epochs,
+        report.reason,
+        t.elapsed(),
+        report.loss
+    );
+    let terms: Vec<String> = w
+        .iter()
+        .enumerate()
+        .map(|(j, v)| format!("{v:.4}·x{j}"))
+        .collect();
+    println!("model: y = {} {:+.4}", terms.join(" + "), b);
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}

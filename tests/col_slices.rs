@@ -1,0 +1,126 @@
+//! The column-slices view: the column-major kernel's bits for the same values, and running
+//! totals over batches of whole runs that equal one pass.
+
+use proptest::prelude::*;
+use steepest::kernels::{reference, simd};
+use steepest::{ColMajor, ColSlices, Error, Sums, What};
+
+fn bits(s: &Sums, g: &[f64]) -> (usize, u64, u64, Vec<u64>) {
+    (
+        s.rows,
+        s.loss.to_bits(),
+        s.bias.to_bits(),
+        g.iter().map(|v| v.to_bits()).collect(),
+    )
+}
+
+/// `n` samples of `d` features, as separate columns and as one strided column-major buffer
+/// (stride `n + pad`).
+#[derive(Debug)]
+struct Case {
+    n: usize,
+    d: usize,
+    cols: Vec<Vec<f32>>,
+    y: Vec<f32>,
+    w: Vec<f32>,
+    b: f32,
+}
+
+impl Case {
+    fn strided(&self, pad: usize) -> Vec<f32> {
+        let ld = self.n + pad;
+        let mut x = vec![f32::NAN; self.d * ld];
+        for (j, c) in self.cols.iter().enumerate() {
+            x[j * ld..j * ld + self.n].copy_from_slice(c);
+        }
+        x.truncate((self.d - 1) * ld + self.n);
+        x
+    }
+}
+
+fn case(max_n: usize) -> impl Strategy<Value = Case> {
+    (1usize..=max_n, 1usize..=20).prop_flat_map(|(n, d)| {
+        (
+            prop::collection::vec(prop::collection::vec(-1.0f32..1.0, n), d),
+            prop::collection::vec(-1.0f32..1.0, n),
+            prop::collection::vec(-1.0f32..1.0, d),
+            -1.0f32..1.0,
+        )
+            .prop_map(move |(cols, y, w, b)| Case {
+                n,
+                d,
+                cols,
+                y,
+                w,
+                b,
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(512) / 4
+    ))]
+
+    /// Same values, same kernel: the bits of the strided column-major view, for the SIMD
+    /// kernel and for the reference.
+    #[test]
+    fn the_bits_of_the_column_major_view(c in case(3000), pad in 0usize..5) {
+        let x = c.strided(pad);
+        let cm = ColMajor::new(&x, &c.y, c.n, c.d, c.n + pad).unwrap();
+        let refs: Vec<&[f32]> = c.cols.iter().map(Vec::as_slice).collect();
+        let cs = ColSlices::new(&refs, &c.y).unwrap();
+        let (mut g1, mut g2) = (vec![0.0; c.d], vec![0.0; c.d]);
+        let a = simd::gradient_col_major(&cm, &c.w, c.b, &mut g1).unwrap();
+        let b = simd::gradient_col_slices(&cs, &c.w, c.b, &mut g2).unwrap();
+        prop_assert_eq!(bits(&a, &g1), bits(&b, &g2));
+        let a = reference::gradient_col_major(&cm, &c.w, c.b, &mut g1).unwrap();
+        let b = reference::gradient_col_slices(&cs, &c.w, c.b, &mut g2).unwrap();
+        prop_assert_eq!(bits(&a, &g1), bits(&b, &g2));
+    }
+}
+
+/// Batches of whole runs (multiples of 1024 samples), added into running totals in order,
+/// have the bits of one pass over all of them; other cuts give other bits, within the bound.
+#[test]
+fn batches_of_whole_runs_add_up_to_one_pass() {
+    let n = 5 * 1024 + 13;
+    for d in [1, 3, 8, 9, 17] {
+        let cols: Vec<Vec<f32>> = (0..d)
+            .map(|j| {
+                (0..n)
+                    .map(|i| ((i * 7 + j * 13) % 101) as f32 / 37.0 - 1.3)
+                    .collect()
+            })
+            .collect();
+        let y: Vec<f32> = (0..n).map(|i| (i % 29) as f32 / 11.0).collect();
+        let w: Vec<f32> = (0..d).map(|j| 0.1 * j as f32 - 0.3).collect();
+        let refs: Vec<&[f32]> = cols.iter().map(Vec::as_slice).collect();
+        let mut g = vec![0.0; d];
+        let one = simd::gradient_col_slices(&ColSlices::new(&refs, &y).unwrap(), &w, 0.5, &mut g)
+            .unwrap();
+        let want = bits(&one, &g);
+        let (mut gt, mut st) = (vec![0.0; d], Sums::default());
+        for lo in (0..n).step_by(2048) {
+            let hi = n.min(lo + 2048);
+            let part: Vec<&[f32]> = refs.iter().map(|c| &c[lo..hi]).collect();
+            let view = ColSlices::new(&part, &y[lo..hi]).unwrap();
+            simd::add_col_slices(&view, &w, 0.5, &mut gt, &mut st).unwrap();
+        }
+        assert_eq!(bits(&st, &gt), want, "d = {d}");
+    }
+}
+
+#[test]
+fn shapes_and_lengths_are_checked() {
+    let y = [1.0f32, 2.0];
+    assert_eq!(ColSlices::new(&[], &y), Err(Error::Empty(What::Features)));
+    let empty: [&[f32]; 1] = [&[]];
+    assert_eq!(ColSlices::new(&empty, &[]), Err(Error::Empty(What::Rows)));
+    let cols = [&[1.0f32, 2.0][..]];
+    let data = ColSlices::new(&cols, &y).unwrap();
+    let (mut g, mut s) = ([0.0f64; 2], Sums::default());
+    let err = simd::add_col_slices(&data, &[0.0, 0.0], 0.0, &mut g, &mut s).unwrap_err();
+    assert!(matches!(err, Error::Length { .. }));
+    assert_eq!(s, Sums::default(), "nothing added on an error");
+}
