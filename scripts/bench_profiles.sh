@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The kernels built with this repository's release profile (fat LTO, one codegen unit)
+# The kernels built with fat LTO and one codegen unit (as `cargo bench` builds them)
 # against the same probe built by a dependent crate with cargo's default release profile
 # (ci/dependent: 16 codegen units, no LTO), with the same $RUSTFLAGS. ROUNDS rounds per shape,
 # the two builds alternated; prints per shape the minimum of each and the median (and
-# quartiles) of the per-round ratio default ÷ crate profile.
+# quartiles) of the per-round ratio default ÷ fat LTO.
 #   RUSTFLAGS="-C target-cpu=native" PROBE_BYTES=32768 scripts/bench_profiles.sh rm:4 cm:16
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-9}"
-cargo build -q --release --example probe --target-dir target/profile-crate
+CARGO_PROFILE_RELEASE_LTO=fat CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
+    cargo build -q --release --example probe --target-dir target/profile-crate
 (cd ci/dependent && CARGO_TARGET_DIR=target/profile-default cargo build -q --release)
 A=target/profile-crate/release/examples/probe
 B=ci/dependent/target/profile-default/release/probe
@@ -24,7 +25,7 @@ m = collections.defaultdict(list)
 for line in sys.stdin:
     s, a, b = line.split()
     m[s].append((float(a), float(b)))
-print("| shape | crate profile, ns/value | default profile, ns/value | default ÷ crate: median [quartiles] |")
+print("| shape | fat LTO, ns/value | default profile, ns/value | default ÷ fat LTO: median [quartiles] |")
 print("|---|---|---|---|")
 for s, v in m.items():
     r = sorted(b / a for a, b in v)

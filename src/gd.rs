@@ -220,6 +220,8 @@ impl GradientDescent {
         let n = data.n() as f64;
         let step = self.learning_rate * 2.0 / n;
         let mut previous: Option<f64> = None;
+        let mut data = *data;
+        let data = &mut data;
         let mut growth = Growth::new(data);
         let mut epoch = 0;
         let reason = loop {
@@ -365,22 +367,81 @@ pub(crate) fn check_model(w: &[f32], b: f32) -> Result<(), Error> {
     Ok(())
 }
 
-/// One fused pass at the start of `epoch`; a non-finite result is the data's fault at the
-/// first epoch (located then, on the error path) and divergence after it.
+/// Where a driver's passes run: over data in memory ([`Dataset`]), or elsewhere (an engine's
+/// aggregate query, other machines). [`Regression::fit_passes`](crate::regression::Regression::fit_passes)
+/// runs the same fit over any of them.
+///
+/// # Example
+/// ```
+/// use steepest::{Dataset, Passes, RowMajor};
+/// let mut data: Dataset = RowMajor::new(&[1.0, 2.0], &[2.0, 4.0], 2, 1)?.into();
+/// let mut g = [0.0];
+/// let s = Passes::pass(&mut data, &[0.0], 0.0, &mut g)?;
+/// assert_eq!((s.loss, g[0], data.magnitudes()?), (20.0, -10.0, (20.0, 5.0)));
+/// # Ok::<(), steepest::Error>(())
+/// ```
+pub trait Passes {
+    /// The number of samples.
+    fn n(&self) -> usize;
+    /// The number of features.
+    fn d(&self) -> usize;
+    /// One fused pass of the model `(w, b)`: its sums, and `Σ rᵢ·xᵢⱼ` written into `grad`.
+    ///
+    /// # Errors
+    /// As [`kernels::simd::gradient`](crate::kernels::simd::gradient): a length, or
+    /// [`Error::NonFinite`] when a sum is not finite.
+    fn pass(&mut self, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error>;
+    /// `Σ yᵢ²` and `Σᵢⱼ xᵢⱼ²` in f64: the scale of the divergence test, asked for at most once
+    /// per fit, the first time the loss grows.
+    ///
+    /// # Errors
+    /// Whatever computing them can fail with.
+    fn magnitudes(&mut self) -> Result<(f64, f64), Error>;
+    /// The error to report when the first pass is not finite: by default `error` itself; data
+    /// in memory name the first NaN or infinity.
+    fn locate_non_finite(&mut self, error: Error) -> Error {
+        error
+    }
+}
+
+impl Passes for Dataset<'_> {
+    fn n(&self) -> usize {
+        Dataset::n(self)
+    }
+
+    fn d(&self) -> usize {
+        Dataset::d(self)
+    }
+
+    fn pass(&mut self, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error> {
+        #[cfg(feature = "parallel")]
+        let sums = crate::parallel::gradient(self, w, b, grad);
+        #[cfg(not(feature = "parallel"))]
+        let sums = crate::kernels::simd::gradient(self, w, b, grad);
+        sums
+    }
+
+    fn magnitudes(&mut self) -> Result<(f64, f64), Error> {
+        Ok(magnitudes(self))
+    }
+
+    fn locate_non_finite(&mut self, error: Error) -> Error {
+        self.check_finite().err().unwrap_or(error)
+    }
+}
+
+/// One pass at the start of `epoch`; a non-finite result is the data's fault at the first
+/// epoch (located then, on the error path) and divergence after it.
 pub(crate) fn pass(
-    data: &Dataset<'_>,
+    data: &mut impl Passes,
     w: &[f32],
     b: f32,
     grad: &mut [f64],
     epoch: usize,
-) -> Result<crate::kernels::Sums, Error> {
-    #[cfg(feature = "parallel")]
-    let sums = crate::parallel::gradient(data, w, b, grad);
-    #[cfg(not(feature = "parallel"))]
-    let sums = crate::kernels::simd::gradient(data, w, b, grad);
-    sums.map_err(|e| match e {
+) -> Result<Sums, Error> {
+    data.pass(w, b, grad).map_err(|e| match e {
         Error::NonFinite(what) if epoch > 1 => Error::Diverged { epoch, what },
-        Error::NonFinite(what) => data.check_finite().err().unwrap_or(Error::NonFinite(what)),
+        Error::NonFinite(what) => data.locate_non_finite(Error::NonFinite(what)),
         other => other,
     })
 }
@@ -402,7 +463,7 @@ fn gamma(k: usize) -> f64 {
 }
 
 impl Growth {
-    pub(crate) fn new(data: &Dataset<'_>) -> Self {
+    pub(crate) fn new(data: &impl Passes) -> Self {
         let n = data.n() as f64;
         Growth {
             n,
@@ -437,7 +498,7 @@ impl Growth {
     /// bounds (doubled, as in `kernels::bound`, for the rounding of the bound itself).
     pub(crate) fn check(
         &mut self,
-        data: &Dataset<'_>,
+        data: &mut impl Passes,
         w: &[f32],
         b: f32,
         loss: f64,
@@ -448,7 +509,10 @@ impl Growth {
         if let Some((prev, prev_ww, prev_bb)) = self.previous
             && loss > prev
         {
-            let sums = *self.sums.get_or_insert_with(|| magnitudes(data));
+            let sums = match self.sums {
+                Some(s) => s,
+                None => *self.sums.insert(data.magnitudes()?),
+            };
             let allowed = self.bound(sums, loss, ww, bb) + self.bound(sums, prev, prev_ww, prev_bb);
             if loss - prev > 2.0 * allowed {
                 return Err(Error::Diverged {

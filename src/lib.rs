@@ -95,7 +95,7 @@ pub mod stats;
 
 pub use data::{ColMajor, ColSlices, Dataset, RowMajor};
 pub use error::{Error, What};
-pub use gd::{Control, Epoch, GradientDescent, Report, StopReason};
+pub use gd::{Control, Epoch, GradientDescent, Passes, Report, StopReason};
 pub use kernels::{Sums, merge_gradient};
 pub use model::{LinearModel, Scores};
 pub use shuffle::{bounded_u32, bounded_u64, permutation, shuffle, shuffle_rows};

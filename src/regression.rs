@@ -41,7 +41,7 @@
 
 use crate::data::{Dataset, check_len};
 use crate::error::{Error, What};
-use crate::gd::{Control, Epoch, Growth, StopReason, check_model, pass};
+use crate::gd::{Control, Epoch, Growth, Passes, StopReason, check_model, pass};
 use crate::stats::Moments;
 
 /// The most power iterations [`lambda_max`] runs.
@@ -253,12 +253,12 @@ pub fn lambda_max(
     }
     check_len(What::Weights, d, w.len())?;
     let [grad, g0, u] = split::<3>(work, d)?;
-    power(data, Coords { stats, d }, w, grad, g0, u)
+    power(&mut { *data }, Coords { stats, d }, w, grad, g0, u)
 }
 
 /// The power iteration of [`lambda_max`], on checked buffers.
 fn power(
-    data: &Dataset<'_>,
+    data: &mut impl Passes,
     coords: Coords<'_>,
     w: &mut [f32],
     grad: &mut [f64],
@@ -333,6 +333,36 @@ impl Regression {
     pub fn fit(
         &self,
         data: &Dataset<'_>,
+        stats: &[Moments],
+        w: &mut [f32],
+        b: &mut f32,
+        work: &mut [f64],
+        observer: impl FnMut(&Epoch<'_>) -> Control,
+    ) -> Result<RegressionReport, Error> {
+        self.fit_passes(&mut { *data }, stats, w, b, work, observer)
+    }
+
+    /// [`fit`](Self::fit) with its passes run by `passes`: data in memory, or an engine's
+    /// aggregate query. The same sums give the same fit.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit), and the errors of `passes`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Control, RowMajor, regression::Regression, stats::{Moments, moments}};
+    /// let data = RowMajor::new(&[10.0, 20.0, 30.0, 40.0], &[25.0, 45.0, 65.0, 85.0], 4, 1)?.into();
+    /// let mut stats = [Moments::default()];
+    /// moments(&data, &mut stats)?;
+    /// let (mut w, mut b, mut work) = ([0.0f32], 0.0f32, [0.0f64; 4]);
+    /// let fit = Regression::default();
+    /// fit.fit_passes(&mut { data }, &stats, &mut w, &mut b, &mut work, |_| Control::Continue)?;
+    /// assert!((w[0] - 2.0).abs() < 1e-4 && (b - 5.0).abs() < 1e-3, "{w:?} {b}");
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
+    pub fn fit_passes(
+        &self,
+        data: &mut impl Passes,
         stats: &[Moments],
         w: &mut [f32],
         b: &mut f32,

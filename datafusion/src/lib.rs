@@ -4,7 +4,10 @@
 //!
 //! * [`GradientUdaf`]: the aggregate `steepest_gradient(x₀, …, y)` for one model. Each batch's
 //!   `Float32` buffers go to the fused kernel in place (no copy); partitions merge by addition.
-//! * [`pass`] and [`fit`]: one aggregate query per epoch of gradient descent, with the
+//! * [`fit_regression`]: [`steepest::regression::Regression`] over a `DataFrame`, for
+//!   unscaled data: feature statistics by one query, then the in-memory driver itself
+//!   (standardised, automatic rate, convergence and divergence tests), each pass a query.
+//! * [`pass`] and [`fit`]: one aggregate query per epoch of plain gradient descent, with the
 //!   in-memory driver's step ([`steepest::GradientDescent::step`]), observer and report.
 //!
 //! ```
@@ -28,7 +31,9 @@
 //! (multiples of 1024 rows, the default batch size 8192 is) gives the in-memory pass's bits.
 
 mod fit;
+mod regression;
 mod udaf;
 
 pub use fit::{Features, fit, pass, sums_of};
+pub use regression::{fit_regression, moments};
 pub use udaf::{GradientUdaf, NAME, result_type};

@@ -285,3 +285,92 @@ async fn fit_is_the_in_memory_fit() {
     assert_eq!((w, b, report.epochs), (w0, b0, r0.epochs));
     assert_eq!(report.loss.to_bits(), r0.loss.to_bits());
 }
+
+/// `fit_regression` on unscaled data reaches the least-squares loss as the in-memory
+/// `Regression` does: within 1e-6 relative (the stopping rule) plus the f32 model's own
+/// rounding bound (derived in the core crate's `the_default_fit_reaches_least_squares`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fit_regression_reaches_least_squares_on_unscaled_data() {
+    use steepest::Dataset;
+    use steepest::kernels::reference;
+    use steepest::regression::Regression;
+    let (n, d) = (30_000, 3);
+    // Features on very different scales and offsets, as real data have them.
+    let scale = [1000.0f32, 0.01, 50.0];
+    let shift = [2000.0f32, -3.0, 10.0];
+    let mut data = Data::new(n, d);
+    for (j, c) in data.cols.iter_mut().enumerate() {
+        c.iter_mut().for_each(|v| *v = *v * scale[j] + shift[j]);
+    }
+    data.y = (0..n)
+        .map(|i| {
+            data.cols[0][i] * 0.003 - data.cols[1][i] * 40.0
+                + data.cols[2][i] * 0.2
+                + 7.0
+                + 0.05 * value(7 * n + i)
+        })
+        .collect();
+    let ctx = ctx(2);
+    ctx.register_table("t", Arc::new(data.table(2, 8192)))
+        .unwrap();
+    let df = ctx.table("t").await.unwrap();
+    let (w, b, report) = steepest_datafusion::fit_regression(
+        &df,
+        Features::Columns(&["x0", "x1", "x2"]),
+        "y",
+        Regression::default(),
+        |_| Control::Continue,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.reason, steepest::StopReason::Converged);
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| data.cols.iter().map(move |c| c[i]))
+        .collect();
+    let rm: Dataset = RowMajor::new(&x, &data.y, n, d).unwrap().into();
+    let (mut wl, mut scratch) = (vec![0.0f64; d], vec![0.0f64; (d + 1) * (d + 2)]);
+    let bl = reference::least_squares(&rm, &mut wl, &mut scratch).unwrap();
+    let mse = |w: &[f64], b: f64| {
+        (0..n)
+            .map(|i| {
+                let p: f64 = (0..d).map(|j| f64::from(x[i * d + j]) * w[j]).sum::<f64>() + b;
+                (p - f64::from(data.y[i])).powi(2)
+            })
+            .sum::<f64>()
+            / n as f64
+    };
+    let best = mse(&wl, bl);
+    let wf: Vec<f64> = w.iter().map(|&v| f64::from(v)).collect();
+    let got = mse(&wf, f64::from(b));
+    let a_max = (0..n)
+        .map(|i| {
+            bl.abs()
+                + (0..d)
+                    .map(|j| (f64::from(x[i * d + j]) * wl[j]).abs())
+                    .sum::<f64>()
+        })
+        .fold(0.0, f64::max);
+    let eps = 4.0 * f64::from(f32::EPSILON) / 2.0 * a_max;
+    let allowed = 1e-6 * best + 2.0 * best.sqrt() * eps + eps * eps;
+    assert!(got - best <= allowed, "{got} vs {best} (allowed {allowed})");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fit_regression_reports_the_engines_error() {
+    let data = Data::new(100, 2);
+    let ctx = ctx(1);
+    ctx.register_table("t", Arc::new(data.table(1, 64)))
+        .unwrap();
+    let df = ctx.table("t").await.unwrap();
+    let err = steepest_datafusion::fit_regression(
+        &df,
+        Features::Columns(&["x0", "nope"]),
+        "y",
+        steepest::regression::Regression::default(),
+        |_| Control::Continue,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("nope"), "{err}");
+}
