@@ -1,5 +1,6 @@
-//! Writes a data set as Parquet, then fits it through DataFusion: one aggregate query per
-//! epoch of gradient descent, progress printed per epoch, the model at the end.
+//! Writes a data set as Parquet, then fits it through DataFusion: feature statistics by one
+//! query, then standardised gradient descent with the automatic rate, one aggregate query per
+//! epoch; progress printed per epoch, the model (in the original units) at the end.
 //!
 //! ```sh
 //! cargo run --release -p steepest-datafusion --example parquet        # 10⁶ rows, 8 features
@@ -15,8 +16,9 @@ use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::prelude::*;
-use steepest::{Control, GradientDescent};
-use steepest_datafusion::{Features, fit};
+use steepest::regression::Regression;
+use steepest::{Control, Epoch};
+use steepest_datafusion::{Features, fit_regression};
 
 const D: usize = 8;
 
@@ -26,10 +28,16 @@ fn value(k: u64) -> f32 {
     h as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
 }
 
-/// Rows `lo..hi` of `y = Σ (j + 1)/4 · x_j − 0.5 + noise`.
+/// Rows `lo..hi` of `y = Σ (j + 1)/4 · x_j − 0.5 + noise`, over unscaled features.
 fn batch(lo: usize, hi: usize) -> Result<RecordBatch> {
+    // Unscaled features: feature j spans ±10^(j mod 4 − 1) around 100·j.
     let x: Vec<Vec<f32>> = (0..D)
-        .map(|j| (lo..hi).map(|i| value((i * D + j) as u64)).collect())
+        .map(|j| {
+            let scale = 10f32.powi(j as i32 % 4 - 1);
+            (lo..hi)
+                .map(|i| value((i * D + j) as u64) * scale + 100.0 * j as f32)
+                .collect()
+        })
         .collect();
     let y: Vec<f32> = (0..hi - lo)
         .map(|i| {
@@ -83,39 +91,31 @@ async fn main() -> Result<()> {
     let df = ctx.table("t").await?;
     let names: Vec<String> = (0..D).map(|j| format!("x{j}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let gd = GradientDescent {
-        learning_rate: 0.4,
-        max_epochs: 200,
-        tolerance: Some(1e-9),
-    };
-    let (mut w, mut b) = (vec![0.0f32; D], 0.0f32);
     let t = Instant::now();
     let mut last = Instant::now();
-    let report = fit(
+    let observer = move |e: &Epoch<'_>| {
+        println!(
+            "epoch {:>3}: loss {:.6e} ({:.0?})",
+            e.epoch,
+            e.loss,
+            last.elapsed()
+        );
+        last = Instant::now();
+        Control::Continue
+    };
+    let (w, b, report) = fit_regression(
         &df,
         Features::Columns(&names),
         "y",
-        &gd,
-        &mut w,
-        &mut b,
-        |e| {
-            if e.epoch <= 3 || e.epoch % 20 == 0 {
-                println!(
-                    "epoch {:>3}: loss {:.6e} ({:.0?} per epoch)",
-                    e.epoch,
-                    e.loss,
-                    last.elapsed()
-                );
-            }
-            last = Instant::now();
-            Control::Continue
-        },
+        Regression::default(),
+        observer,
     )
     .await?;
     println!(
-        "{} epochs ({:?}) in {:.2?}: loss {:.6e}",
+        "{} epochs ({:?}, rate {:.4}) in {:.2?}: loss {:.6e}",
         report.epochs,
         report.reason,
+        report.rate,
         t.elapsed(),
         report.loss
     );

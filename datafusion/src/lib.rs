@@ -4,6 +4,8 @@
 //!
 //! * [`GradientUdaf`]: the aggregate `steepest_gradient(x₀, …, y)` for one model. Each batch's
 //!   `Float32` buffers go to the fused kernel in place (no copy); partitions merge by addition.
+//! * [`GroupedGradientUdaf`] and [`fit_groups`]: one model per key, `GROUP BY key`, all
+//!   groups in the same passes.
 //! * [`fit_regression`]: [`steepest::regression::Regression`] over a `DataFrame`, for
 //!   unscaled data: feature statistics by one query, then the in-memory driver itself
 //!   (standardised, automatic rate, convergence and divergence tests), each pass a query.
@@ -31,9 +33,11 @@
 //! (multiples of 1024 rows, the default batch size 8192 is) gives the in-memory pass's bits.
 
 mod fit;
+mod grouped;
 mod regression;
 mod udaf;
 
 pub use fit::{Features, fit, pass, sums_of};
+pub use grouped::{GroupModels, GroupedGradientUdaf, NAME_BY, fit_groups};
 pub use regression::{fit_regression, moments};
 pub use udaf::{GradientUdaf, NAME, result_type};

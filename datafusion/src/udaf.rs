@@ -125,7 +125,7 @@ fn gradient_type() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)))
 }
 
-fn result_fields() -> Fields {
+pub(crate) fn result_fields() -> Fields {
     Fields::from(vec![
         Field::new("rows", DataType::UInt64, false),
         Field::new("loss", DataType::Float64, false),
