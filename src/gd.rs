@@ -214,14 +214,39 @@ impl GradientDescent {
         w: &mut [f32],
         b: &mut f32,
         grad: &mut [f64],
+        observer: impl FnMut(&Epoch<'_>) -> Control,
+    ) -> Result<Report, Error> {
+        self.fit_passes(&mut { *data }, w, b, grad, observer)
+    }
+
+    /// [`fit_with`](Self::fit_with) with its passes run by `passes`: data in memory, or an
+    /// engine's aggregate query. The same sums give the same fit.
+    ///
+    /// # Errors
+    /// As [`fit_with`](Self::fit_with), and the errors of `passes`.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Control, Dataset, GradientDescent, RowMajor};
+    /// let mut data: Dataset = RowMajor::new(&[1.0, 2.0, 3.0, 4.0], &[2.0, 4.0, 6.0, 8.0], 4, 1)?.into();
+    /// let (mut w, mut b, mut g) = ([0.0f32], 0.0f32, [0.0f64]);
+    /// let gd = GradientDescent { learning_rate: 0.05, max_epochs: 500, tolerance: None };
+    /// gd.fit_passes(&mut data, &mut w, &mut b, &mut g, |_| Control::Continue)?;
+    /// assert!((w[0] - 2.0).abs() < 1e-3);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
+    pub fn fit_passes(
+        &self,
+        data: &mut impl Passes,
+        w: &mut [f32],
+        b: &mut f32,
+        grad: &mut [f64],
         mut observer: impl FnMut(&Epoch<'_>) -> Control,
     ) -> Result<Report, Error> {
         self.validate(w, *b)?;
         let n = data.n() as f64;
         let step = self.learning_rate * 2.0 / n;
         let mut previous: Option<f64> = None;
-        let mut data = *data;
-        let data = &mut data;
         let mut growth = Growth::new(data);
         let mut epoch = 0;
         let reason = loop {

@@ -6,8 +6,9 @@ use datafusion::common::{Result, exec_err};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{Expr, ident};
-use steepest::{Control, Epoch, GradientDescent, Report, StopReason, Sums};
+use steepest::{Control, Epoch, GradientDescent, Report, Sums};
 
+use crate::regression::Engine;
 use crate::udaf::{GradientUdaf, NAME};
 
 /// The sums of one `steepest_gradient` result: the first row of the first column of
@@ -136,22 +137,23 @@ pub async fn pass(
     sums_of(&batches)
 }
 
-/// [`GradientDescent::fit_with`] over a `DataFrame`: each epoch is one aggregate query
-/// ([`pass`]), and the step is [`GradientDescent::step`], so the same sums give the same
-/// model as in memory. DataFusion merges its partitions' sums in no fixed order, so with
-/// more than one partition the result can differ from run to run within the kernels' error
-/// bound; with one partition and batches of whole runs it has the in-memory pass's bits.
+/// [`GradientDescent::fit_passes`] over a `DataFrame`: the in-memory driver itself (its
+/// step, divergence test, observer and report), each pass one aggregate query ([`pass`]), on
+/// a blocking thread (so `observer` must be `Send`). The model starts from `w`, `b` and is
+/// left there. DataFusion merges its partitions' sums in no fixed order of its own, so this
+/// crate adds them in the order of their bits: the same partitioning gives the same fit; with
+/// one partition and batches of whole runs it has the in-memory fit's bits.
 ///
 /// # Errors
-/// The passes' errors; [`GradientDescent::step`]'s (a bad rate, divergence) as execution
-/// errors, with `w` and `b` the last finite model.
+/// The queries' errors; the driver's ([`steepest::Error`]: a bad rate, divergence) as
+/// execution errors, with `w` and `b` the model of the epoch before.
 ///
 /// # Example
 /// ```
 /// use datafusion::prelude::*;
 /// use steepest::{Control, GradientDescent};
 /// use steepest_datafusion::{Features, fit};
-/// # #[tokio::main(flavor = "current_thread")]
+/// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 /// # async fn main() -> datafusion::error::Result<()> {
 /// let ctx = SessionContext::new();
 /// let df = ctx.sql("SELECT CAST(column1 AS FLOAT) AS x, CAST(2 * column1 AS FLOAT) AS y \
@@ -170,43 +172,18 @@ pub async fn fit(
     gd: &GradientDescent,
     w: &mut [f32],
     b: &mut f32,
-    mut observer: impl FnMut(&Epoch<'_>) -> Control,
+    observer: impl FnMut(&Epoch<'_>) -> Control + Send + 'static,
 ) -> Result<Report> {
-    let err = |e: steepest::Error| DataFusionError::Execution(format!("{NAME}: {e}"));
-    let mut previous: Option<f64> = None;
-    let mut epoch = 0;
-    let reason = loop {
-        let (sums, grad) = pass(df, features, target, w, *b).await?;
-        if epoch == gd.max_epochs {
-            return Ok(Report {
-                epochs: epoch,
-                loss: sums.mse(),
-                reason: StopReason::MaxEpochs,
-            });
-        }
-        epoch += 1;
-        gd.step(&sums, &grad, w, b).map_err(err)?;
-        let loss = sums.mse();
-        if observer(&Epoch {
-            epoch,
-            loss,
-            w,
-            b: *b,
-        }) == Control::Stop
-        {
-            break StopReason::Observer;
-        }
-        if let (Some(tol), Some(prev)) = (gd.tolerance, previous)
-            && (prev - loss).abs() < tol
-        {
-            break StopReason::Converged;
-        }
-        previous = Some(loss);
-    };
-    let (sums, _) = pass(df, features, target, w, *b).await?;
-    Ok(Report {
-        epochs: epoch,
-        loss: sums.mse(),
-        reason,
-    })
+    let n = df.clone().count().await?;
+    let (gd, mut wv, mut bv) = (*gd, w.to_vec(), *b);
+    let (report, wv, bv) = Engine::new(df, features, target, n)
+        .run(move |engine| {
+            let mut grad = vec![0.0f64; wv.len()];
+            let r = gd.fit_passes(engine, &mut wv, &mut bv, &mut grad, observer);
+            r.map(|report| (report, wv, bv))
+        })
+        .await?;
+    w.copy_from_slice(&wv);
+    *b = bv;
+    Ok(report)
 }

@@ -245,6 +245,31 @@ impl Groups {
         Ok(())
     }
 
+    /// The key, feature and target columns of the arguments, checked for nulls.
+    #[allow(clippy::type_complexity)]
+    fn args<'v>(
+        &self,
+        values: &'v [ArrayRef],
+    ) -> Result<Option<(&'v [i64], Vec<&'v [f32]>, &'v [f32])>> {
+        self.no_nulls(values)?;
+        let Some((key, rest)) = values.split_first() else {
+            return Ok(None);
+        };
+        let Some((y, xs)) = rest.split_last() else {
+            return Ok(None);
+        };
+        let xs = xs
+            .iter()
+            .map(|c| &c.as_primitive::<Float32Type>().values()[..])
+            .collect();
+        let key = &key.as_primitive::<Int64Type>().values()[..];
+        Ok(Some((
+            key,
+            xs,
+            &y.as_primitive::<Float32Type>().values()[..],
+        )))
+    }
+
     fn model(&self, key: i64) -> (Vec<f32>, f32) {
         self.models
             .by_key
@@ -291,20 +316,10 @@ impl GroupsAccumulator for Groups {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.no_nulls(values)?;
         self.groups.resize_with(total_num_groups, Group::default);
-        let Some((key, rest)) = values.split_first() else {
+        let Some((key, xs, y)) = self.args(values)? else {
             return Ok(());
         };
-        let Some((y, xs)) = rest.split_last() else {
-            return Ok(());
-        };
-        let key = key.as_primitive::<Int64Type>().values();
-        let y = y.as_primitive::<Float32Type>().values();
-        let xs: Vec<&[f32]> = xs
-            .iter()
-            .map(|c| &c.as_primitive::<Float32Type>().values()[..])
-            .collect();
         // The rows of each group, in row order (a counting sort by group).
         let keep = |i: usize| opt_filter.is_none_or(|f| f.is_valid(i) && f.value(i));
         let mut count = vec![0usize; total_num_groups + 1];
@@ -414,19 +429,9 @@ impl GroupsAccumulator for Groups {
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
         // Each row its own state: its pass alone (a filtered-out row, empty sums).
-        self.no_nulls(values)?;
-        let Some((key, rest)) = values.split_first() else {
+        let Some((key, xs, y)) = self.args(values)? else {
             return Ok(arrays(&[]));
         };
-        let Some((y, xs)) = rest.split_last() else {
-            return Ok(arrays(&[]));
-        };
-        let key = key.as_primitive::<Int64Type>().values();
-        let y = y.as_primitive::<Float32Type>().values();
-        let xs: Vec<&[f32]> = xs
-            .iter()
-            .map(|c| &c.as_primitive::<Float32Type>().values()[..])
-            .collect();
         let mut totals = Vec::with_capacity(y.len());
         for i in 0..y.len() {
             let kept = opt_filter.is_none_or(|f| f.is_valid(i) && f.value(i));

@@ -72,7 +72,7 @@ pub async fn moments(df: &DataFrame, features: Features<'_>) -> Result<Vec<Momen
 }
 
 /// The passes of a fit, each an aggregate query run from a blocking thread.
-struct Engine {
+pub(crate) struct Engine {
     handle: Handle,
     df: DataFrame,
     features: Owned,
@@ -109,6 +109,36 @@ impl Owned {
 }
 
 impl Engine {
+    /// The passes over `df` for a fit of `n` rows, run on the current runtime.
+    pub(crate) fn new(df: &DataFrame, features: Features<'_>, target: &str, n: usize) -> Engine {
+        Engine {
+            handle: Handle::current(),
+            df: df.clone(),
+            features: Owned::of(features),
+            target: target.to_string(),
+            n,
+            failed: None,
+        }
+    }
+
+    /// Runs a driver over these passes on a blocking thread; the engine's error, if one ended
+    /// it, is reported instead of the driver's.
+    pub(crate) async fn run<T: Send + 'static>(
+        mut self,
+        driver: impl FnOnce(&mut Engine) -> Result<T, steepest::Error> + Send + 'static,
+    ) -> Result<T> {
+        let task = tokio::task::spawn_blocking(move || {
+            let r = driver(&mut self);
+            match (r, self.failed) {
+                (_, Some(e)) => Err(e),
+                (Ok(t), None) => Ok(t),
+                (Err(e), None) => Err(DataFusionError::Execution(format!("{NAME}: {e}"))),
+            }
+        });
+        task.await
+            .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?
+    }
+
     /// Keeps the engine's error (the fit reports it) and gives the driver one that stops it.
     fn fail(&mut self, e: DataFusionError) -> steepest::Error {
         self.failed = Some(e);
@@ -206,23 +236,12 @@ pub async fn fit_regression(
         Some(m) => m.count as usize,
         None => df.clone().count().await?,
     };
-    let mut engine = Engine {
-        handle: Handle::current(),
-        df: df.clone(),
-        features: Owned::of(features),
-        target: target.to_string(),
-        n,
-        failed: None,
-    };
-    let task = tokio::task::spawn_blocking(move || {
-        let (mut w, mut b, mut work) = (vec![0.0f32; d], 0.0f32, vec![0.0f64; 4 * d]);
-        let r = regression.fit_passes(&mut engine, &stats, &mut w, &mut b, &mut work, observer);
-        match (r, engine.failed) {
-            (_, Some(e)) => Err(e),
-            (Ok(report), None) => Ok((w, b, report)),
-            (Err(e), None) => Err(DataFusionError::Execution(format!("{NAME}: {e}"))),
-        }
-    });
-    task.await
-        .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?
+    Engine::new(df, features, target, n)
+        .run(move |engine| {
+            let (mut w, mut b, mut work) = (vec![0.0f32; d], 0.0f32, vec![0.0f64; 4 * d]);
+            let report =
+                regression.fit_passes(engine, &stats, &mut w, &mut b, &mut work, observer)?;
+            Ok((w, b, report))
+        })
+        .await
 }

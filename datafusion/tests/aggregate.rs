@@ -241,7 +241,7 @@ async fn nulls_types_and_shapes_are_refused_by_name() {
 
 /// The same sums give the same step: with one partition of whole runs, a fit through
 /// DataFusion is the in-memory fit, epoch by epoch, bit for bit.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fit_is_the_in_memory_fit() {
     let data = Data::new(20_000, 3);
     let ctx = ctx(1);
@@ -254,7 +254,8 @@ async fn fit_is_the_in_memory_fit() {
         tolerance: None,
     };
     let (mut w, mut b) = (vec![0.0f32; 3], 0.0f32);
-    let mut seen = Vec::new();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
     let report = fit(
         &df,
         Features::Columns(&["x0", "x1", "x2"]),
@@ -262,17 +263,16 @@ async fn fit_is_the_in_memory_fit() {
         &gd,
         &mut w,
         &mut b,
-        |e| {
-            seen.push((e.loss.to_bits(), e.b.to_bits()));
+        move |e| {
+            log.lock().unwrap().push((e.loss.to_bits(), e.b.to_bits()));
             Control::Continue
         },
     )
     .await
     .unwrap();
-    let refs: Vec<&[f32]> = data.cols.iter().map(Vec::as_slice).collect();
+    let seen = seen.lock().unwrap().clone();
     let x: Vec<f32> = data.cols.concat();
     let cm = steepest::ColMajor::new(&x, &data.y, data.n, 3, data.n).unwrap();
-    let _ = refs;
     let (mut w0, mut b0, mut g0) = (vec![0.0f32; 3], 0.0f32, vec![0.0f64; 3]);
     let mut want = Vec::new();
     let r0 = gd

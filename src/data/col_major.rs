@@ -231,22 +231,6 @@ impl<'a> ColMajor<'a> {
     /// # Ok::<(), steepest::Error>(())
     /// ```
     pub fn check_finite(&self) -> Result<(), Error> {
-        for (col, column) in self.columns().enumerate() {
-            if let Some(row) = column.iter().position(|v| !v.is_finite()) {
-                return Err(Error::NonFiniteData {
-                    what: What::X,
-                    row,
-                    col,
-                });
-            }
-        }
-        match self.y.iter().position(|v| !v.is_finite()) {
-            Some(row) => Err(Error::NonFiniteData {
-                what: What::Y,
-                row,
-                col: 0,
-            }),
-            None => Ok(()),
-        }
+        super::check_columns_finite(self.columns(), self.y)
     }
 }

@@ -155,6 +155,31 @@ pub(crate) fn check_len(what: What, expected: usize, found: usize) -> Result<(),
     }
 }
 
+/// The first non-finite value of `columns` (column by column) or of `y`, as
+/// [`Error::NonFiniteData`].
+fn check_columns_finite<'a>(
+    columns: impl Iterator<Item = &'a [f32]>,
+    y: &[f32],
+) -> Result<(), Error> {
+    for (col, column) in columns.enumerate() {
+        if let Some(row) = column.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFiniteData {
+                what: What::X,
+                row,
+                col,
+            });
+        }
+    }
+    match y.iter().position(|v| !v.is_finite()) {
+        Some(row) => Err(Error::NonFiniteData {
+            what: What::Y,
+            row,
+            col: 0,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// What the column-major kernels read: `d` columns of `n` values and `y`. [`ColMajor`] and
 /// [`ColSlices`] give the same values to the same kernel code, and so the same bits.
 pub(crate) trait ColumnView<'a> {
