@@ -407,23 +407,65 @@ pub(crate) fn check_model(w: &[f32], b: f32) -> Result<(), Error> {
 /// ```
 pub trait Passes {
     /// The number of samples.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, Passes, RowMajor};
+    /// let mut data: Dataset = RowMajor::new(&[1.0, 2.0], &[2.0, 4.0], 2, 1)?.into();
+    /// assert_eq!(Passes::n(&data), 2);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     fn n(&self) -> usize;
     /// The number of features.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, Passes, RowMajor};
+    /// let mut data: Dataset = RowMajor::new(&[1.0, 2.0], &[2.0, 4.0], 2, 1)?.into();
+    /// assert_eq!(Passes::d(&data), 1);
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     fn d(&self) -> usize;
     /// One fused pass of the model `(w, b)`: its sums, and `Σ rᵢ·xᵢⱼ` written into `grad`.
     ///
     /// # Errors
     /// As [`kernels::simd::gradient`](crate::kernels::simd::gradient): a length, or
     /// [`Error::NonFinite`] when a sum is not finite.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, Passes, RowMajor};
+    /// let mut data: Dataset = RowMajor::new(&[1.0, 2.0], &[2.0, 4.0], 2, 1)?.into();
+    /// let mut g = [0.0];
+    /// assert_eq!(data.pass(&[2.0], 0.0, &mut g)?.loss, 0.0); // y = 2x exactly
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     fn pass(&mut self, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error>;
     /// `Σ yᵢ²` and `Σᵢⱼ xᵢⱼ²` in f64: the scale of the divergence test, asked for at most once
     /// per fit, the first time the loss grows.
     ///
     /// # Errors
     /// Whatever computing them can fail with.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, Passes, RowMajor};
+    /// let mut data: Dataset = RowMajor::new(&[1.0, 2.0], &[2.0, 4.0], 2, 1)?.into();
+    /// assert_eq!(data.magnitudes()?, (20.0, 5.0)); // 2² + 4², 1² + 2²
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     fn magnitudes(&mut self) -> Result<(f64, f64), Error>;
     /// The error to report when the first pass is not finite: by default `error` itself; data
     /// in memory name the first NaN or infinity.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest::{Dataset, Error, Passes, RowMajor, What};
+    /// let mut data: Dataset = RowMajor::new(&[1.0, f32::NAN], &[2.0, 4.0], 2, 1)?.into();
+    /// let e = data.locate_non_finite(Error::NonFinite(What::Loss));
+    /// assert_eq!(e, Error::NonFiniteData { what: What::X, row: 1, col: 0 });
+    /// # Ok::<(), steepest::Error>(())
+    /// ```
     fn locate_non_finite(&mut self, error: Error) -> Error {
         error
     }
