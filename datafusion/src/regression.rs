@@ -198,7 +198,10 @@ impl Passes for Engine {
 /// query, then the in-memory driver itself (standardisation, automatic rate, convergence
 /// tests, divergence test, observer and report), each of its passes one aggregate query. The
 /// driver runs on a blocking thread (`spawn_blocking`), so `observer` must be `Send`. Returns
-/// the model in original units and the report.
+/// the model in original units and the report. The moments come from DataFusion's own
+/// `avg` and `var_pop`, whose merge order across partitions is not fixed: with more than one
+/// partition, two runs can differ in the last bits of the standardisation, and so of the
+/// fit, within its convergence tolerance.
 ///
 /// # Errors
 /// The queries' errors; the driver's ([`steepest::Error`]) as execution errors.
