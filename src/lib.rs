@@ -88,6 +88,7 @@ pub mod kernels;
 mod model;
 #[cfg(feature = "parallel")]
 pub mod parallel;
+mod passes;
 pub mod regression;
 pub mod sgd;
 pub mod shuffle;
@@ -95,9 +96,10 @@ pub mod stats;
 
 pub use data::{ColMajor, ColSlices, Dataset, RowMajor};
 pub use error::{Error, What};
-pub use gd::{Control, Epoch, GradientDescent, Passes, Report, StopReason};
+pub use gd::{Control, Epoch, GradientDescent, Report, StopReason};
 pub use kernels::{Sums, merge_gradient};
 pub use model::{LinearModel, Scores};
+pub use passes::Passes;
 pub use shuffle::{bounded_u32, bounded_u64, permutation, shuffle, shuffle_rows};
 
 /// The README's Rust examples, compiled and run as doc tests.

@@ -41,7 +41,8 @@
 
 use crate::data::{Dataset, check_len};
 use crate::error::{Error, What};
-use crate::gd::{Control, Epoch, Growth, Passes, StopReason, check_model, pass};
+use crate::gd::{Control, Epoch, Growth, StopReason, check_model};
+use crate::passes::{Passes, pass};
 use crate::stats::Moments;
 
 /// The most power iterations [`lambda_max`] runs.

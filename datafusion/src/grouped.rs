@@ -20,7 +20,7 @@ use datafusion::prelude::{Expr, ident};
 use steepest::kernels::simd;
 use steepest::{ColSlices, GradientDescent, Sums};
 
-use crate::udaf::{result_fields, result_type};
+use crate::udaf::{add_in_order, result_fields, result_type};
 
 /// The name under which [`GroupedGradientUdaf`] registers.
 pub const NAME_BY: &str = "steepest_gradient_by";
@@ -205,22 +205,7 @@ impl Group {
     fn totals(&self, d: usize) -> (Sums, Vec<f64>) {
         let mut grad = self.grad.clone();
         grad.resize(d, 0.0);
-        let key = |(s, g): &&(Sums, Vec<f64>)| {
-            let head = [s.rows as u64, s.loss.to_bits(), s.bias.to_bits()];
-            head.into_iter()
-                .chain(g.iter().map(|v| v.to_bits()))
-                .collect::<Vec<u64>>()
-        };
-        let mut parts: Vec<&(Sums, Vec<f64>)> = self.parts.iter().collect();
-        parts.sort_by_cached_key(key);
-        let mut sums = self.sums;
-        for (s, g) in parts {
-            sums = sums.merge(*s);
-            for (t, v) in grad.iter_mut().zip(g) {
-                *t += v;
-            }
-        }
-        (sums, grad)
+        add_in_order(self.sums, &grad, &self.parts)
     }
 }
 

@@ -239,22 +239,7 @@ struct GradientAccumulator {
 impl GradientAccumulator {
     /// This accumulator's own sums plus every merged state, in the order of their bits.
     fn totals(&self) -> (Sums, Vec<f64>) {
-        let key = |(s, g): &(Sums, Vec<f64>)| {
-            let head = [s.rows as u64, s.loss.to_bits(), s.bias.to_bits()];
-            head.into_iter()
-                .chain(g.iter().map(|v| v.to_bits()))
-                .collect::<Vec<u64>>()
-        };
-        let mut parts: Vec<&(Sums, Vec<f64>)> = self.parts.iter().collect();
-        parts.sort_by_cached_key(|p| key(p));
-        let (mut sums, mut grad) = (self.sums, self.grad.clone());
-        for (s, g) in parts {
-            sums = sums.merge(*s);
-            for (t, v) in grad.iter_mut().zip(g) {
-                *t += v;
-            }
-        }
-        (sums, grad)
+        add_in_order(self.sums, &self.grad, &self.parts)
     }
 
     fn no_nulls(&self, values: &[ArrayRef]) -> Result<()> {
@@ -383,6 +368,31 @@ impl Accumulator for GradientAccumulator {
         }
         Ok(())
     }
+}
+
+/// `sums` and `grad` plus every state of `parts`, added in the order of their bits (not of
+/// their arrival), so that a fixed partitioning gives the same result every run.
+pub(crate) fn add_in_order(
+    sums: Sums,
+    grad: &[f64],
+    parts: &[(Sums, Vec<f64>)],
+) -> (Sums, Vec<f64>) {
+    let key = |(s, g): &&(Sums, Vec<f64>)| {
+        let head = [s.rows as u64, s.loss.to_bits(), s.bias.to_bits()];
+        head.into_iter()
+            .chain(g.iter().map(|v| v.to_bits()))
+            .collect::<Vec<u64>>()
+    };
+    let mut parts: Vec<&(Sums, Vec<f64>)> = parts.iter().collect();
+    parts.sort_by_cached_key(key);
+    let (mut sums, mut grad) = (sums, grad.to_vec());
+    for (s, g) in parts {
+        sums = sums.merge(*s);
+        for (t, v) in grad.iter_mut().zip(g) {
+            *t += v;
+        }
+    }
+    (sums, grad)
 }
 
 /// A one-element list of the gradient sums.

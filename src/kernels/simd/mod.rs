@@ -173,17 +173,23 @@ pub(crate) fn sums_row_major(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut 
         rows: data.n(),
         ..Sums::default()
     };
-    match data.d() {
-        1 => rm_small::<1>(data, w, b, &mut Totals { grad, s: &mut s }),
-        2 => rm_small::<2>(data, w, b, &mut Totals { grad, s: &mut s }),
-        3 => rm_small::<3>(data, w, b, &mut Totals { grad, s: &mut s }),
-        4 => rm_small::<4>(data, w, b, &mut Totals { grad, s: &mut s }),
-        5 => rm_small::<5>(data, w, b, &mut Totals { grad, s: &mut s }),
-        6 => rm_small::<6>(data, w, b, &mut Totals { grad, s: &mut s }),
-        7 => rm_small::<7>(data, w, b, &mut Totals { grad, s: &mut s }),
-        _ => rm_wide(data, w, b, &mut Totals { grad, s: &mut s }),
-    }
+    row_major_into(data, w, b, &mut Totals { grad, s: &mut s });
     s
+}
+
+/// The row-major kernel for `data`'s `d`, adding into `out`.
+#[inline(always)]
+fn row_major_into(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
+    match data.d() {
+        1 => rm_small::<1>(data, w, b, out),
+        2 => rm_small::<2>(data, w, b, out),
+        3 => rm_small::<3>(data, w, b, out),
+        4 => rm_small::<4>(data, w, b, out),
+        5 => rm_small::<5>(data, w, b, out),
+        6 => rm_small::<6>(data, w, b, out),
+        7 => rm_small::<7>(data, w, b, out),
+        _ => rm_wide(data, w, b, out),
+    }
 }
 
 /// [`gradient`] for a column-major view.
@@ -284,21 +290,27 @@ pub fn add_col_slices(
 /// The column-major pass, added into `grad` and `s`.
 fn add_columns<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
     s.rows = s.rows.saturating_add(data.n());
-    match data.d() {
-        1 => cm_small::<1>(data, w, b, &mut Totals { grad, s }),
-        2 => cm_small::<2>(data, w, b, &mut Totals { grad, s }),
-        3 => cm_small::<3>(data, w, b, &mut Totals { grad, s }),
-        4 => cm_small::<4>(data, w, b, &mut Totals { grad, s }),
-        5 => cm_small::<5>(data, w, b, &mut Totals { grad, s }),
-        6 => cm_small::<6>(data, w, b, &mut Totals { grad, s }),
-        7 => cm_small::<7>(data, w, b, &mut Totals { grad, s }),
-        8 => cm_small::<8>(data, w, b, &mut Totals { grad, s }),
-        _ => cm_tiled(data, w, b, &mut Totals { grad, s }),
-    }
+    col_major_into(data, w, b, &mut Totals { grad, s });
     let n_vec = data.n() / 8;
     for (i, &y) in data.y().iter().enumerate().skip(8 * n_vec) {
         let sample = data.columns().map(|c| c.get(i).copied().unwrap_or(0.0));
         tail_sample(sample, w, b, y, grad, s);
+    }
+}
+
+/// The column-major kernel for `data`'s `d`, adding into `out` (the sample tail aside).
+#[inline(always)]
+fn col_major_into<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, out: &mut impl Out) {
+    match data.d() {
+        1 => cm_small::<1>(data, w, b, out),
+        2 => cm_small::<2>(data, w, b, out),
+        3 => cm_small::<3>(data, w, b, out),
+        4 => cm_small::<4>(data, w, b, out),
+        5 => cm_small::<5>(data, w, b, out),
+        6 => cm_small::<6>(data, w, b, out),
+        7 => cm_small::<7>(data, w, b, out),
+        8 => cm_small::<8>(data, w, b, out),
+        _ => cm_tiled(data, w, b, out),
     }
 }
 
@@ -373,27 +385,8 @@ impl Out for Runs<'_> {
 #[cfg(feature = "parallel")]
 pub(crate) fn runs(data: &Dataset<'_>, w: &[f32], b: f32, out: &mut Runs<'_>) {
     match data {
-        Dataset::RowMajor(v) => match v.d() {
-            1 => rm_small::<1>(v, w, b, out),
-            2 => rm_small::<2>(v, w, b, out),
-            3 => rm_small::<3>(v, w, b, out),
-            4 => rm_small::<4>(v, w, b, out),
-            5 => rm_small::<5>(v, w, b, out),
-            6 => rm_small::<6>(v, w, b, out),
-            7 => rm_small::<7>(v, w, b, out),
-            _ => rm_wide(v, w, b, out),
-        },
-        Dataset::ColMajor(v) => match v.d() {
-            1 => cm_small::<1>(v, w, b, out),
-            2 => cm_small::<2>(v, w, b, out),
-            3 => cm_small::<3>(v, w, b, out),
-            4 => cm_small::<4>(v, w, b, out),
-            5 => cm_small::<5>(v, w, b, out),
-            6 => cm_small::<6>(v, w, b, out),
-            7 => cm_small::<7>(v, w, b, out),
-            8 => cm_small::<8>(v, w, b, out),
-            _ => cm_tiled(v, w, b, out),
-        },
+        Dataset::RowMajor(v) => row_major_into(v, w, b, out),
+        Dataset::ColMajor(v) => col_major_into(v, w, b, out),
     }
 }
 
