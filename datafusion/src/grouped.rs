@@ -91,6 +91,18 @@ impl GroupedGradientUdaf {
         self.models.default.0.len()
     }
 
+    /// The models the sums are taken at.
+    ///
+    /// # Example
+    /// ```
+    /// use steepest_datafusion::{GroupModels, GroupedGradientUdaf};
+    /// let udaf = GroupedGradientUdaf::new(GroupModels { default: (vec![1.0], 0.0), ..Default::default() });
+    /// assert_eq!(udaf.models().default, (vec![1.0], 0.0));
+    /// ```
+    pub fn models(&self) -> &GroupModels {
+        &self.models
+    }
+
     /// As an [`AggregateUDF`].
     ///
     /// # Example

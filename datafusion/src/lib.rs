@@ -11,6 +11,8 @@
 //!   (standardised, automatic rate, convergence and divergence tests), each pass a query.
 //! * [`pass`] and [`fit`]: one aggregate query per epoch of plain gradient descent, with the
 //!   in-memory driver's step ([`steepest::GradientDescent::step`]), observer and report.
+//! * [`wire`]: the aggregates' models as bytes, for plans sent to other processes
+//!   (`steepest-ballista`'s codecs).
 //!
 //! ```
 //! use datafusion::prelude::*;
@@ -36,6 +38,7 @@ mod fit;
 mod grouped;
 mod regression;
 mod udaf;
+pub mod wire;
 
 pub use fit::{Features, fit, pass, sums_of};
 pub use grouped::{GroupModels, GroupedGradientUdaf, NAME_BY, fit_groups};

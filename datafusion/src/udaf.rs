@@ -80,6 +80,17 @@ impl GradientUdaf {
         self.w.len()
     }
 
+    /// The model `(w, b)` the sums are taken at.
+    ///
+    /// # Example
+    /// ```
+    /// let udaf = steepest_datafusion::GradientUdaf::new(vec![0.5], 2.0);
+    /// assert_eq!(udaf.model(), (&[0.5][..], 2.0));
+    /// ```
+    pub fn model(&self) -> (&[f32], f32) {
+        (&self.w, self.b)
+    }
+
     /// As an [`AggregateUDF`], to register (`SessionContext::register_udaf`) or call
     /// (`AggregateUDF::call`).
     ///
