@@ -60,6 +60,9 @@ fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &m
 /// units (cargo's default release profile) row-major `d < 8` called it once per vector.
 trait Features<const D: usize> {
     fn at(&self, v: usize) -> [f32x8; D];
+    /// The vectors `at` reads within bounds: taking the loop bound from it, beside the loads,
+    /// lets the compiler drop their bounds selects in any build profile.
+    fn len(&self) -> usize;
 }
 
 /// Columns of exactly as many vectors as `y`; with `FAR`, every other vector asks for the
@@ -84,6 +87,11 @@ impl<const D: usize, const FAR: bool> Features<D> for Columns<'_, D, FAR> {
             }
         }
         amap(self.cols, |c| load_at(c, v))
+    }
+
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.cols.iter().fold(self.y.len(), |m, c| m.min(c.len()))
     }
 }
 
@@ -120,6 +128,11 @@ impl<const D: usize, const FAR: bool> Features<D> for Rows<'_, D, FAR> {
         }
         gather::<D>(self.x, 8 * D * v)
     }
+
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.y.len()
+    }
 }
 
 /// Runs [`step`] over `n_vec` vectors (`features.at(v)` gives vector `v`'s features), tile
@@ -150,11 +163,12 @@ fn small<const D: usize>(
     let fold = |v: f32x8| widen_sum(if interleaved { deinterleave(v) } else { v });
     let wv: [f32x8; D] = array::from_fn(|j| f32x8::splat(w.get(j).copied().unwrap_or(0.0)));
     let bv = f32x8::splat(b);
+    let n_vec = n_vec.min(features.len()).min(y.len());
     let mut v = 0;
     while v < n_vec {
-        // Written so that nothing can wrap (`v ≤ end ≤ n_vec`): with `v + 2 <= end` the
-        // compiler could not always rule out a wrap and kept a bounds select on every load
-        // (row-major d = 1 in a dependent's default profile, 1.24× slower).
+        // Nothing here can wrap (`v ≤ end ≤ n_vec`), and `n_vec` is bounded by the slices the
+        // loads read: with neither, the compiler kept a bounds select on every load in one
+        // build profile or the other (row-major d = 1, 1.24× slower).
         let end = v + (n_vec - v).min(TILE_VECS);
         let (mut a0, mut a1) = (Acc::<D>::ZERO, Acc::<D>::ZERO);
         while end - v >= 2 {
