@@ -221,7 +221,7 @@ pub fn gradient_col_major(
 pub(crate) fn sums_col_major(data: &ColMajor<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Sums {
     grad.fill(0.0);
     let mut s = Sums::default();
-    add_columns(data, w, b, grad, &mut s);
+    add_columns(data, w, b, grad, &mut s, false);
     s
 }
 
@@ -250,7 +250,7 @@ pub fn gradient_col_slices(
     check_params(data.d(), w, grad)?;
     grad.fill(0.0);
     let mut s = Sums::default();
-    add_columns(data, w, b, grad, &mut s);
+    add_columns(data, w, b, grad, &mut s, false);
     finish(s, grad)
 }
 
@@ -258,7 +258,10 @@ pub fn gradient_col_slices(
 /// all the rows seen so far would: the view's runs of 1024 samples (`d ≤ 8`) or 256 (`d > 8`)
 /// are added one by one, so views of whole runs in row order give the bits of one pass over
 /// them all. For a streaming source (batches of a table); the totals are not checked for
-/// NaN/∞, so check them at the end.
+/// NaN/∞, so check them at the end. Each view is taken to be read from memory, as a table's
+/// batches are: from `d > 8` and 512 rows on it runs the kernel's path for data beyond the
+/// caches (tiles of one fold, the next asked for ahead), whatever its size, with the same
+/// bits; a view already in cache pays a little for that.
 ///
 /// # Errors
 /// [`Error::Length`] if `w` or `grad` does not have `d` values; nothing is added then.
@@ -283,14 +286,22 @@ pub fn add_col_slices(
     sums: &mut Sums,
 ) -> Result<(), Error> {
     check_params(data.d(), w, grad)?;
-    add_columns(data, w, b, grad, sums);
+    add_columns(data, w, b, grad, sums, true);
     Ok(())
 }
 
 /// The column-major pass, added into `grad` and `s`.
-fn add_columns<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, grad: &mut [f64], s: &mut Sums) {
+/// `streamed`: the view is one of many batches read from memory (see `cm_tiled`).
+fn add_columns<'a>(
+    data: &impl ColumnView<'a>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    s: &mut Sums,
+    streamed: bool,
+) {
     s.rows = s.rows.saturating_add(data.n());
-    col_major_into(data, w, b, &mut Totals { grad, s });
+    col_major_into(data, w, b, &mut Totals { grad, s }, streamed);
     let n_vec = data.n() / 8;
     for (i, &y) in data.y().iter().enumerate().skip(8 * n_vec) {
         let sample = data.columns().map(|c| c.get(i).copied().unwrap_or(0.0));
@@ -300,7 +311,13 @@ fn add_columns<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, grad: &mut [f6
 
 /// The column-major kernel for `data`'s `d`, adding into `out` (the sample tail aside).
 #[inline(always)]
-fn col_major_into<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, out: &mut impl Out) {
+fn col_major_into<'a>(
+    data: &impl ColumnView<'a>,
+    w: &[f32],
+    b: f32,
+    out: &mut impl Out,
+    streamed: bool,
+) {
     match data.d() {
         1 => cm_small::<1>(data, w, b, out),
         2 => cm_small::<2>(data, w, b, out),
@@ -310,7 +327,7 @@ fn col_major_into<'a>(data: &impl ColumnView<'a>, w: &[f32], b: f32, out: &mut i
         6 => cm_small::<6>(data, w, b, out),
         7 => cm_small::<7>(data, w, b, out),
         8 => cm_small::<8>(data, w, b, out),
-        _ => cm_tiled(data, w, b, out),
+        _ => cm_tiled(data, w, b, out, streamed),
     }
 }
 
@@ -386,7 +403,7 @@ impl Out for Runs<'_> {
 pub(crate) fn runs(data: &Dataset<'_>, w: &[f32], b: f32, out: &mut Runs<'_>) {
     match data {
         Dataset::RowMajor(v) => row_major_into(v, w, b, out),
-        Dataset::ColMajor(v) => col_major_into(v, w, b, out),
+        Dataset::ColMajor(v) => col_major_into(v, w, b, out, false),
     }
 }
 
