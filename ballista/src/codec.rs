@@ -98,11 +98,9 @@ impl LogicalExtensionCodec for LogicalCodec {
     }
 
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        if wire::encode(node, buf) {
-            Ok(())
-        } else {
+        encode_udaf(node, buf, |node, buf| {
             self.ballista.try_encode_udaf(node, buf)
-        }
+        })
     }
 }
 
@@ -154,11 +152,22 @@ impl PhysicalExtensionCodec for PhysicalCodec {
     }
 
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        if wire::encode(node, buf) {
-            Ok(())
-        } else {
+        encode_udaf(node, buf, |node, buf| {
             self.ballista.try_encode_udaf(node, buf)
-        }
+        })
+    }
+}
+
+/// A steepest aggregate's model into `buf`; any other aggregate goes to Ballista's codec.
+fn encode_udaf(
+    node: &AggregateUDF,
+    buf: &mut Vec<u8>,
+    otherwise: impl FnOnce(&AggregateUDF, &mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    if wire::encode(node, buf) {
+        Ok(())
+    } else {
+        otherwise(node, buf)
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::{ArrayRef, Float32Array, Int64Array, RecordBatch};
-use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::dataframe::{DataFrame, DataFrameWriteOptions};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use steepest::kernels::{bound, reference, simd};
@@ -268,32 +268,21 @@ async fn run(port: u16, data_dir: &Path) {
     // A whole fit on unscaled data, on the cluster and on one machine: both converge, and
     // both reach the least-squares loss within 1e-6 relative (the stopping rule) plus the
     // f32 model's rounding bound, as `steepest-datafusion`'s own test states it.
-    let df = ctx.table("t").await.unwrap();
-    let (wc, bc, report) = fit_regression(
-        &df,
-        Features::Columns(&names),
-        "y",
-        Regression::default(),
-        |_| Control::Continue,
-    )
-    .await
-    .unwrap();
-    assert_eq!(report.reason, StopReason::Converged);
-    let local = SessionContext::new();
-    let df = local
-        .read_parquet(data_dir.to_str().unwrap(), ParquetReadOptions::default())
+    let names = &names;
+    let fit = |df: DataFrame| async move {
+        let features = Features::Columns(names);
+        let fitted = fit_regression(&df, features, "y", Regression::default(), |_| {
+            Control::Continue
+        })
         .await
         .unwrap();
-    let (wl, bl, local_report) = fit_regression(
-        &df,
-        Features::Columns(&names),
-        "y",
-        Regression::default(),
-        |_| Control::Continue,
-    )
-    .await
-    .unwrap();
-    assert_eq!(local_report.reason, StopReason::Converged);
+        assert_eq!(fitted.2.reason, StopReason::Converged);
+        fitted
+    };
+    let (wc, bc, report) = fit(ctx.table("t").await.unwrap()).await;
+    let local = SessionContext::new();
+    let read = local.read_parquet(data_dir.to_str().unwrap(), ParquetReadOptions::default());
+    let (wl, bl, local_report) = fit(read.await.unwrap()).await;
 
     let (mut ls, mut scratch) = (vec![0.0f64; D], vec![0.0f64; (D + 1) * (D + 2)]);
     let bls = reference::least_squares(&rm, &mut ls, &mut scratch).unwrap();
