@@ -178,8 +178,7 @@ fn decode_udaf(
     buf: &[u8],
     otherwise: impl FnOnce(&str, &[u8]) -> Result<Arc<AggregateUDF>>,
 ) -> Result<Arc<AggregateUDF>> {
-    let ours = name == steepest_datafusion::NAME || name == steepest_datafusion::NAME_BY;
-    if ours && !buf.is_empty() {
+    if wire::NAMES.contains(&name) && !buf.is_empty() {
         Ok(Arc::new(wire::decode(name, buf)?))
     } else {
         otherwise(name, buf)

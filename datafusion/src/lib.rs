@@ -11,6 +11,7 @@
 //!   (standardised, automatic rate, convergence and divergence tests), each pass a query.
 //! * [`pass`] and [`fit`]: one aggregate query per epoch of plain gradient descent, with the
 //!   in-memory driver's step ([`steepest::GradientDescent::step`]), observer and report.
+//! * [`MomentsUdaf`] and [`moments`]: the features' statistics, merged in a fixed order.
 //! * [`wire`]: the aggregates' models as bytes, for plans sent to other processes
 //!   (`steepest-ballista`'s codecs).
 //!
@@ -30,17 +31,21 @@
 //! ```
 //!
 //! Results: DataFusion does not fix the order in which it merges partitions' states (its
-//! issue 11264), so sums over several partitions agree within the kernels' error bound from
-//! run to run, not bit for bit; one partition whose batches are whole runs of the kernel
-//! (multiples of 1024 rows, the default batch size 8192 is) gives the in-memory pass's bits.
+//! issue 11264). These aggregates keep the states they are given and merge them in the order
+//! of their bits, so a fixed partitioning gives the same result every run; different
+//! partitionings agree within the kernels' error bound, not bit for bit. One partition whose
+//! batches are whole runs of the kernel (multiples of 1024 rows, the default batch size 8192
+//! is) gives the in-memory pass's bits.
 
 mod fit;
 mod grouped;
+mod moments;
 mod regression;
 mod udaf;
 pub mod wire;
 
 pub use fit::{Features, fit, pass, sums_of};
 pub use grouped::{GroupModels, GroupedGradientUdaf, NAME_BY, fit_groups};
+pub use moments::{MomentsUdaf, NAME_MOMENTS};
 pub use regression::{fit_regression, moments};
 pub use udaf::{GradientUdaf, NAME, result_type};

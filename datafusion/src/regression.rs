@@ -2,11 +2,11 @@
 //! rate, each pass one aggregate query.
 
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::common::Result;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
-use datafusion::functions_aggregate::expr_fn::{avg, count, sum, var_pop};
+use datafusion::functions_aggregate::expr_fn::sum;
 use datafusion::prelude::{Expr, cast, ident, lit};
 use steepest::regression::{Regression, RegressionReport};
 use steepest::stats::Moments;
@@ -14,12 +14,14 @@ use steepest::{Control, Epoch, Passes, Sums};
 use tokio::runtime::Handle;
 
 use crate::fit::{Features, pass};
+use crate::moments::{MomentsUdaf, NAME_MOMENTS};
 use crate::udaf::NAME;
 
-/// The features' moments (count, mean, `Σ (x − mean)²`) by one aggregate query, in f64.
+/// The features' moments (count, mean, `Σ (x − mean)²`) by one aggregate query
+/// ([`MomentsUdaf`]): for a fixed partitioning, the same bits every run.
 ///
 /// # Errors
-/// The query's: a missing column, nulls in the count.
+/// The query's: a missing or non-`Float32` column, nulls.
 ///
 /// # Example
 /// ```
@@ -40,34 +42,25 @@ pub async fn moments(df: &DataFrame, features: Features<'_>) -> Result<Vec<Momen
             "{NAME}: feature statistics of a FixedSizeList column; give the columns"
         )));
     };
-    let mut exprs = Vec::new();
-    for n in names {
-        let x = cast(ident(*n), DataType::Float64);
-        exprs.push(count(x.clone()));
-        exprs.push(avg(x.clone()));
-        exprs.push(var_pop(x));
-    }
-    let batches = df.clone().aggregate(vec![], exprs)?.collect().await?;
+    let args = names.iter().map(|n| ident(*n)).collect();
+    let call = MomentsUdaf::new().into_udaf().call(args);
+    let batches = df.clone().aggregate(vec![], vec![call])?.collect().await?;
     let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
         return Err(DataFusionError::Execution(format!("{NAME}: no rows")));
     };
-    let f64_at = |k: usize| {
-        let c = b.column(k);
-        if c.is_null(0) {
-            0.0
-        } else {
-            c.as_primitive::<Float64Type>().value(0)
-        }
+    let Some(list) = b.column(0).as_list_opt::<i32>() else {
+        return Err(DataFusionError::Execution(format!(
+            "{NAME_MOMENTS}: the result is {}, not its list",
+            b.column(0).data_type()
+        )));
     };
-    Ok((0..names.len())
-        .map(|j| {
-            let count = b.column(3 * j).as_primitive::<Int64Type>().value(0) as f64;
-            Moments {
-                count,
-                mean: f64_at(3 * j + 1),
-                m2: f64_at(3 * j + 2) * count,
-            }
-        })
+    let values = list.value(0);
+    let values = values.as_primitive::<Float64Type>().values();
+    Ok(values
+        .as_chunks::<3>()
+        .0
+        .iter()
+        .map(|&[count, mean, m2]| Moments { count, mean, m2 })
         .collect())
 }
 
@@ -198,10 +191,8 @@ impl Passes for Engine {
 /// query, then the in-memory driver itself (standardisation, automatic rate, convergence
 /// tests, divergence test, observer and report), each of its passes one aggregate query. The
 /// driver runs on a blocking thread (`spawn_blocking`), so `observer` must be `Send`. Returns
-/// the model in original units and the report. The moments come from DataFusion's own
-/// `avg` and `var_pop`, whose merge order across partitions is not fixed: with more than one
-/// partition, two runs can differ in the last bits of the standardisation, and so of the
-/// fit, within its convergence tolerance.
+/// the model in original units and the report. The moments ([`moments`]) and the passes merge
+/// partitions in a fixed order, so a fixed partitioning gives the same fit every run.
 ///
 /// # Errors
 /// The queries' errors; the driver's ([`steepest::Error`]) as execution errors.

@@ -2,7 +2,7 @@
 //! `try_encode_udaf` and `try_decode_udaf`, a Ballista cluster).
 //!
 //! The format, little-endian: a tag byte, then for `steepest_gradient` (tag 1) one model, for
-//! `steepest_gradient_by` (tag 2) the default model, the number of keyed models as `u32` and
+//! `steepest_moments` (tag 3) nothing, for `steepest_gradient_by` (tag 2) the default model, the number of keyed models as `u32` and
 //! each as an `i64` key and a model, in key order. A model is its length as `u32`, the weights
 //! and the bias as `f32` bits, so a decoded model has the encoded one's bits.
 
@@ -12,10 +12,15 @@ use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::AggregateUDF;
 
 use crate::grouped::{GroupModels, GroupedGradientUdaf, NAME_BY};
+use crate::moments::{MomentsUdaf, NAME_MOMENTS};
 use crate::udaf::{GradientUdaf, NAME};
+
+/// The aggregates [`encode`] and [`decode`] know, by name.
+pub const NAMES: [&str; 3] = [NAME, NAME_BY, NAME_MOMENTS];
 
 const ONE: u8 = 1;
 const BY_KEY: u8 = 2;
+const MOMENTS: u8 = 3;
 
 /// Appends the model of a steepest aggregate to `buf` and returns `true`; for any other
 /// aggregate, leaves `buf` as it is and returns `false`.
@@ -49,6 +54,10 @@ pub fn encode(udaf: &AggregateUDF, buf: &mut Vec<u8>) -> bool {
             buf.extend_from_slice(&key.to_le_bytes());
             put_model(buf, w, *b);
         }
+        true
+    } else if inner.downcast_ref::<MomentsUdaf>().is_some() {
+        // No model: the tag alone, so that the receiving side needs nothing registered.
+        buf.push(MOMENTS);
         true
     } else {
         false
@@ -84,6 +93,7 @@ pub fn decode(name: &str, buf: &[u8]) -> Result<AggregateUDF> {
             }
             GroupedGradientUdaf::new(GroupModels { by_key, default }).into_udaf()
         }
+        (NAME_MOMENTS, MOMENTS) => MomentsUdaf::new().into_udaf(),
         (_, tag) => return exec_err!("{name}: not a steepest aggregate (tag {tag})"),
     };
     if !r.buf.is_empty() {
@@ -189,6 +199,20 @@ mod tests {
             )
         };
         assert_eq!(bits(back.models()), bits(want.models()));
+    }
+
+    #[test]
+    fn the_moments_aggregate_is_its_tag() {
+        let mut buf = Vec::new();
+        assert!(encode(&MomentsUdaf::new().into_udaf(), &mut buf));
+        assert_eq!(buf, [MOMENTS]);
+        assert!(
+            decode(NAME_MOMENTS, &buf)
+                .unwrap()
+                .inner()
+                .is::<MomentsUdaf>()
+        );
+        assert!(decode(NAME_MOMENTS, &[MOMENTS, 0]).is_err());
     }
 
     #[test]

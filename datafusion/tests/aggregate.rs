@@ -324,6 +324,21 @@ async fn fit_regression_reaches_least_squares_on_unscaled_data() {
     .await
     .unwrap();
     assert_eq!(report.reason, steepest::StopReason::Converged);
+    // The same partitioning again: every aggregate merges in a fixed order, so the same fit.
+    let (w2, b2, report2) = steepest_datafusion::fit_regression(
+        &df,
+        Features::Columns(&["x0", "x1", "x2"]),
+        "y",
+        Regression::default(),
+        |_| Control::Continue,
+    )
+    .await
+    .unwrap();
+    let wbits = |w: &[f32]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        (wbits(&w2), b2.to_bits(), report2.epochs),
+        (wbits(&w), b.to_bits(), report.epochs)
+    );
     let x: Vec<f32> = (0..n)
         .flat_map(|i| data.cols.iter().map(move |c| c[i]))
         .collect();
@@ -373,4 +388,41 @@ async fn fit_regression_reports_the_engines_error() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("nope"), "{err}");
+}
+
+/// The feature statistics by `steepest_moments`: the same bits on a second run over 4
+/// partitions, and the in-memory moments within the summation bound. Each of the mean and
+/// `M2` is an f64 sum of at most n terms, so its error is at most n·ε₆₄ relative to the sum
+/// of the terms' magnitudes (n·max|x| for the mean's sum, M2 itself for M2, whose terms are
+/// squares), and each of the few merges adds a rounding of its own.
+#[tokio::test]
+async fn moments_repeat_and_match_memory() {
+    use steepest::stats::Moments;
+    use steepest_datafusion::moments;
+    let data = Data::new(40_000, 5);
+    let ctx = ctx(4);
+    ctx.register_table("t", Arc::new(data.table(4, 4096)))
+        .unwrap();
+    let names = data.names();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let df = ctx.table("t").await.unwrap();
+    let m = moments(&df, Features::Columns(&refs)).await.unwrap();
+    let again = moments(&df, Features::Columns(&refs)).await.unwrap();
+    let bits = |m: &[Moments]| {
+        m.iter()
+            .map(|m| (m.count.to_bits(), m.mean.to_bits(), m.m2.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bits(&m), bits(&again));
+    let rel = 2.0 * data.n as f64 * f64::EPSILON;
+    for (j, (got, col)) in m.iter().zip(&data.cols).enumerate() {
+        let want = Moments::of(col);
+        let max = col.iter().fold(0.0f64, |a, &v| a.max(f64::from(v).abs()));
+        assert_eq!(got.count, want.count, "column {j}");
+        assert!(
+            (got.mean - want.mean).abs() <= rel * max,
+            "column {j}: mean"
+        );
+        assert!((got.m2 - want.m2).abs() <= rel * want.m2, "column {j}: m2");
+    }
 }
