@@ -158,6 +158,17 @@ impl MomentsAccumulator {
     }
 }
 
+/// Moments from their `3·d` values, each column's count, mean and `M2` in turn (a trailing
+/// partial triple is dropped).
+pub(crate) fn unflatten(values: &[f64]) -> Vec<Moments> {
+    values
+        .as_chunks::<3>()
+        .0
+        .iter()
+        .map(|&[count, mean, m2]| Moments { count, mean, m2 })
+        .collect()
+}
+
 impl Accumulator for MomentsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
         for ((v, m), name) in values.iter().zip(&mut self.own).zip(&self.names) {
@@ -200,13 +211,7 @@ impl Accumulator for MomentsAccumulator {
                     3 * self.own.len()
                 );
             }
-            let part = v
-                .as_chunks::<3>()
-                .0
-                .iter()
-                .map(|&[count, mean, m2]| Moments { count, mean, m2 })
-                .collect();
-            self.parts.push(part);
+            self.parts.push(unflatten(v));
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use steepest::{Control, Epoch, Passes, Sums};
 use tokio::runtime::Handle;
 
 use crate::fit::{Features, pass};
-use crate::moments::{MomentsUdaf, NAME_MOMENTS};
+use crate::moments::{MomentsUdaf, NAME_MOMENTS, unflatten};
 use crate::udaf::NAME;
 
 /// The features' moments (count, mean, `Σ (x − mean)²`) by one aggregate query
@@ -56,12 +56,7 @@ pub async fn moments(df: &DataFrame, features: Features<'_>) -> Result<Vec<Momen
     };
     let values = list.value(0);
     let values = values.as_primitive::<Float64Type>().values();
-    Ok(values
-        .as_chunks::<3>()
-        .0
-        .iter()
-        .map(|&[count, mean, m2]| Moments { count, mean, m2 })
-        .collect())
+    Ok(unflatten(values))
 }
 
 /// The passes of a fit, each an aggregate query run from a blocking thread.

@@ -314,26 +314,19 @@ async fn fit_regression_reaches_least_squares_on_unscaled_data() {
     ctx.register_table("t", Arc::new(data.table(2, 8192)))
         .unwrap();
     let df = ctx.table("t").await.unwrap();
-    let (w, b, report) = steepest_datafusion::fit_regression(
-        &df,
-        Features::Columns(&["x0", "x1", "x2"]),
-        "y",
-        Regression::default(),
-        |_| Control::Continue,
-    )
-    .await
-    .unwrap();
+    let fit = || {
+        steepest_datafusion::fit_regression(
+            &df,
+            Features::Columns(&["x0", "x1", "x2"]),
+            "y",
+            Regression::default(),
+            |_| Control::Continue,
+        )
+    };
+    let (w, b, report) = fit().await.unwrap();
     assert_eq!(report.reason, steepest::StopReason::Converged);
     // The same partitioning again: every aggregate merges in a fixed order, so the same fit.
-    let (w2, b2, report2) = steepest_datafusion::fit_regression(
-        &df,
-        Features::Columns(&["x0", "x1", "x2"]),
-        "y",
-        Regression::default(),
-        |_| Control::Continue,
-    )
-    .await
-    .unwrap();
+    let (w2, b2, report2) = fit().await.unwrap();
     let wbits = |w: &[f32]| w.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     assert_eq!(
         (wbits(&w2), b2.to_bits(), report2.epochs),

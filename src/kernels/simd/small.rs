@@ -163,6 +163,9 @@ fn small<const D: usize>(
     let fold = |v: f32x8| widen_sum(if interleaved { deinterleave(v) } else { v });
     let wv: [f32x8; D] = array::from_fn(|j| f32x8::splat(w.get(j).copied().unwrap_or(0.0)));
     let bv = f32x8::splat(b);
+    // `n_vec` (`n / 8` from the caller) equals the slices' length; passed in as well, it
+    // still counts: bounded by the slices alone, the fat-LTO build of row-major d = 7 kept
+    // the selects (0.108 against 0.085 ns/value at 1 MiB).
     let n_vec = n_vec.min(features.len()).min(y.len());
     let mut v = 0;
     while v < n_vec {
