@@ -31,7 +31,8 @@ pub fn session_config() -> SessionConfig {
 /// [`steepest_datafusion::fit`] and [`steepest_datafusion::fit_groups`] as local ones do.
 ///
 /// # Errors
-/// If `url` is not a scheduler's address, or the scheduler cannot be reached.
+/// If `url` is not a `df://host:port` address. The session connects when it runs its first
+/// query, which reports a scheduler that cannot be reached.
 ///
 /// # Example
 /// ```
