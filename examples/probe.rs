@@ -7,8 +7,9 @@
 //! in alternating order, and prints the median (and range) of the per-round ratios: the other
 //! side is the benches' read (default), `PROBE_OTHER=lockstep` (a read that takes each eight
 //! samples' values of every column and y side by side, as one pass must), `PROBE_OTHER=tiled`
-//! (column-major: each column's run of `PROBE_TILE` vectors in turn) or `PROBE_OTHER=ref`
-//! (the scalar reference). This machine slows down by up to 2× for seconds at a time; a
+//! (column-major: each column's run of `PROBE_TILE` vectors in turn), `PROBE_OTHER=ref`
+//! (the scalar reference) or `PROBE_OTHER=serial` (the one-thread kernel, against the
+//! parallel pass with `PROBE_THREADS`). This machine slows down by up to 2× for seconds at a time; a
 //! ratio of neighbouring timings is unmoved by that, a ratio of two minima is not.
 #[macro_use]
 #[path = "common/stdout.rs"]
@@ -148,6 +149,9 @@ fn probe() {
                 },
                 Ok("tiled") => &mut || {
                     black_box(read_tiled(&data));
+                },
+                Ok("serial") => &mut || {
+                    black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g_ref).ok());
                 },
                 _ => &mut || {
                     read();

@@ -30,7 +30,7 @@ const MIN_VALUES: usize = 1 << 15;
 /// windows of this size, each window's results added in before the next starts.
 const WINDOW_VALUES: usize = 1 << 20;
 /// Most tasks per thread in a window.
-const TASKS_PER_THREAD: usize = 4;
+const TASKS_PER_THREAD: usize = 2;
 
 /// [`simd::gradient`] on rayon's current thread pool: the same
 /// result, bit for bit, for every number of threads.
@@ -53,6 +53,17 @@ const TASKS_PER_THREAD: usize = 4;
 /// # Ok::<(), steepest::Error>(())
 /// ```
 pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error> {
+    windowed(data, w, b, grad, WINDOW_VALUES)
+}
+
+/// [`gradient`] keeping the values of at most `window_values / (d + 2)` runs at once.
+fn windowed(
+    data: &Dataset<'_>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    window_values: usize,
+) -> Result<Sums, Error> {
     check_params(data.d(), w, grad)?;
     let (n, d) = (data.n(), data.d());
     let run = fold_rows(data).max(1);
@@ -66,91 +77,83 @@ pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Resu
         rows: n,
         ..Sums::default()
     };
-    // One slot per run: its d gradient sums, then its loss and bias sums.
-    let slot = d + 2;
-    let window = (WINDOW_VALUES / slot).max(1);
+    // Each run's d gradient sums (d ≥ 1 here) and its loss and bias sums, kept apart for a
+    // window of runs, then added into the totals in run order.
+    let window = (window_values / (d + 2)).max(1).min(runs);
     // Runs per task: one kernel call over a task's runs keeps them apart (`simd::runs`).
-    // TASKS_PER_THREAD tasks per
-    // thread, so that a slow thread leaves work to steal. Which task a run falls in does
-    // not change its value.
+    // TASKS_PER_THREAD tasks per thread, so that a slow thread leaves work to steal. Which
+    // task a run falls in does not change its value.
     let threads = rayon::current_num_threads().max(1);
     let per_task = runs.div_ceil(TASKS_PER_THREAD * threads).clamp(1, window);
-    let mut buf = vec![0.0f64; window.min(runs) * slot];
+    let mut grads = vec![0.0f64; window * d];
+    let mut run_sums = vec![Sums::default(); window];
     let mut first = 0;
     while first < runs {
         let count = window.min(runs - first);
-        let slots = buf.get_mut(..count * slot).unwrap_or(&mut []);
-        let tasks = slots.par_chunks_mut(per_task * slot).enumerate();
-        tasks.for_each(|(t, out)| {
+        let (Some(g), Some(s)) = (grads.get_mut(..count * d), run_sums.get_mut(..count)) else {
+            break;
+        };
+        let tasks = s
+            .par_chunks_mut(per_task)
+            .zip(g.par_chunks_mut(per_task * d));
+        tasks.enumerate().for_each(|(t, (sums, grad))| {
             let lo = (first + t * per_task) * run;
-            let hi = n8.min(lo + per_task * run);
-            task_sums(data, lo..hi, w, b, out);
+            let rows = lo..n8.min(lo + per_task * run);
+            task_runs(data, rows, w, b, grad, sums);
         });
-        for out in slots.chunks(slot) {
-            add_run(&mut total, grad, out);
+        for (run_grad, run) in g.chunks(d).zip(s.iter()) {
+            add_run(&mut total, grad, run_grad, run);
         }
         first += count;
     }
     // The rows past the last multiple of 8, one value each, as the serial pass adds them.
-    let mut out = vec![0.0f64; slot];
+    let mut row_grad = vec![0.0f64; d];
     for i in n8..n {
-        run_sums(data, i..i + 1, w, b, &mut out);
-        add_run(&mut total, grad, &out);
+        if let Ok(row) = data.rows(i..i + 1) {
+            let s = sums(&row, w, b, &mut row_grad);
+            add_run(&mut total, grad, &row_grad, &s);
+        }
     }
     finish(total, grad)
 }
 
 /// The runs of `rows` (whole runs from a run boundary, the last perhaps short, `rows` a
-/// multiple of 8) into their slots of `out`, each run's values apart, as the serial pass
-/// forms them: one kernel call for them all.
-fn task_sums(data: &Dataset<'_>, rows: Range<usize>, w: &[f32], b: f32, out: &mut [f64]) {
-    let d = data.d();
-    let slot = d + 2;
-    let k = out.len() / slot;
-    let Ok(view) = data.rows(rows) else {
-        return;
-    };
-    let mut grad = vec![0.0f64; k * d];
-    let mut sums = vec![Sums::default(); k];
-    let mut runs = Runs {
-        grad: &mut grad,
-        sums: &mut sums,
-        d,
-        spare: Sums::default(),
-    };
-    simd::runs(&view, w, b, &mut runs);
-    let parts = out.chunks_mut(slot).zip(grad.chunks(d.max(1)).zip(&sums));
-    for (o, (g, s)) in parts {
-        let (og, rest) = o.split_at_mut(d.min(o.len()));
-        og.copy_from_slice(g.get(..og.len()).unwrap_or(&[]));
-        if let [loss, bias] = rest {
-            (*loss, *bias) = (s.loss, s.bias);
-        }
-    }
-}
-
-/// The serial kernel's sums over `rows` alone into `out` (gradient, loss, bias).
-fn run_sums(data: &Dataset<'_>, rows: Range<usize>, w: &[f32], b: f32, out: &mut [f64]) {
-    let d = data.d();
-    let (g, rest) = out.split_at_mut(d.min(out.len()));
+/// multiple of 8) each into its own slot of `grad` (`d` values) and `sums`, as the serial
+/// pass forms them: one kernel call for them all.
+fn task_runs(
+    data: &Dataset<'_>,
+    rows: Range<usize>,
+    w: &[f32],
+    b: f32,
+    grad: &mut [f64],
+    sums: &mut [Sums],
+) {
+    grad.fill(0.0);
+    sums.fill(Sums::default());
     if let Ok(view) = data.rows(rows) {
-        let s = sums(&view, w, b, g);
-        if let [loss, bias] = rest {
-            (*loss, *bias) = (s.loss, s.bias);
-        }
+        let d = data.d();
+        let spare = Sums::default();
+        simd::runs(
+            &view,
+            w,
+            b,
+            &mut Runs {
+                grad,
+                sums,
+                d,
+                spare,
+            },
+        );
     }
 }
 
 /// Adds one run's values into the totals.
-fn add_run(total: &mut Sums, grad: &mut [f64], out: &[f64]) {
-    let (g, rest) = out.split_at(grad.len().min(out.len()));
-    for (t, v) in grad.iter_mut().zip(g) {
+fn add_run(total: &mut Sums, grad: &mut [f64], run_grad: &[f64], run: &Sums) {
+    for (t, v) in grad.iter_mut().zip(run_grad) {
         *t += v;
     }
-    if let [loss, bias] = rest {
-        total.loss += loss;
-        total.bias += bias;
-    }
+    total.loss += run.loss;
+    total.bias += run.bias;
 }
 
 /// [`stats::moments`](crate::stats::moments) on rayon's current thread pool: the same result,
@@ -214,4 +217,72 @@ fn row_major(v: &RowMajor<'_>, out: &mut [Moments]) -> Moments {
         }
     }
     y
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test may panic: that is how it fails
+mod tests {
+    use super::*;
+    use crate::{ColMajor, RowMajor};
+    use rand_core::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// Windows of a few runs each (the pass's own are 8 MiB): the runs of every window, added
+    /// in order, give the serial bits.
+    #[test]
+    fn many_windows_give_the_serial_bits() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(17);
+        // Magnitudes 2^-16..2^16, so that the f64 sums round and their order shows.
+        let mut value = || {
+            let v = (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
+            v * f32::powi(2.0, (rng.next_u32() % 32) as i32 - 16)
+        };
+        for (d, col_major) in [
+            (1, false),
+            (3, false),
+            (16, false),
+            (40, false),
+            (4, true),
+            (17, true),
+        ] {
+            let n = 40 * fold_rows_for(d, col_major) + 13;
+            let x: vec::Vec<f32> = (0..n * d).map(|_| value()).collect();
+            let y: vec::Vec<f32> = (0..n).map(|_| value()).collect();
+            let w: vec::Vec<f32> = (0..d).map(|_| value()).collect();
+            let data: Dataset<'_> = match col_major {
+                true => ColMajor::new(&x, &y, n, d, n).map(Into::into),
+                false => RowMajor::new(&x, &y, n, d).map(Into::into),
+            }
+            .unwrap();
+            let mut want = vec![0.0; d];
+            let s = simd::gradient(&data, &w, 0.25, &mut want).unwrap();
+            for (threads, window_runs) in [(1, 1), (2, 3), (3, 7), (8, 1)] {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                let mut got = vec![f64::NAN; d];
+                let run =
+                    pool.install(|| windowed(&data, &w, 0.25, &mut got, window_runs * (d + 2)));
+                assert_eq!(
+                    run.unwrap(),
+                    s,
+                    "d = {d}, col-major {col_major}, {threads} threads"
+                );
+                let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<vec::Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "d = {d}, col-major {col_major}");
+            }
+        }
+    }
+
+    /// The rows per run of the layout and `d` (as `fold_rows`).
+    fn fold_rows_for(d: usize, col_major: bool) -> usize {
+        let (x, y) = (vec![0.0f32; 8 * d], [0.0f32; 8]);
+        let data: Dataset<'_> = match col_major {
+            true => ColMajor::new(&x, &y, 8, d, 8).map(Into::into),
+            false => RowMajor::new(&x, &y, 8, d).map(Into::into),
+        }
+        .unwrap();
+        fold_rows(&data)
+    }
 }
