@@ -87,7 +87,9 @@ const RM_TILE_VALUES: usize = 4096;
 /// `d = 1`, the same layout) asks [`SMALL_PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
 /// left `d` = 5 and 6 at 1.4–1.5× the read); the two-sweep row-major kernel asks for the next
 /// tile at an even rate over both sweeps of the current one, and the pipelined kernel is not
-/// used. BENCHMARKS.md has the figures.
+/// used. BENCHMARKS.md has the figures. A view that is a part of such data (a task of the
+/// parallel pass) or one of many batches read from memory (an engine's) is `streamed`: it
+/// takes these paths whatever its own size.
 const FAR_VALUES: usize = 1 << 20;
 const SMALL_PREFETCH_AHEAD: usize = 4096;
 
@@ -173,22 +175,23 @@ pub(crate) fn sums_row_major(data: &RowMajor<'_>, w: &[f32], b: f32, grad: &mut 
         rows: data.n(),
         ..Sums::default()
     };
-    row_major_into(data, w, b, &mut Totals { grad, s: &mut s });
+    row_major_into(data, w, b, &mut Totals { grad, s: &mut s }, false);
     s
 }
 
-/// The row-major kernel for `data`'s `d`, adding into `out`.
+/// The row-major kernel for `data`'s `d`, adding into `out`. `streamed`: the view is part of
+/// data read from memory however small it is (see [`FAR_VALUES`]).
 #[inline(always)]
-fn row_major_into(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
+fn row_major_into(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out, streamed: bool) {
     match data.d() {
-        1 => rm_small::<1>(data, w, b, out),
-        2 => rm_small::<2>(data, w, b, out),
-        3 => rm_small::<3>(data, w, b, out),
-        4 => rm_small::<4>(data, w, b, out),
-        5 => rm_small::<5>(data, w, b, out),
-        6 => rm_small::<6>(data, w, b, out),
-        7 => rm_small::<7>(data, w, b, out),
-        _ => rm_wide(data, w, b, out),
+        1 => rm_small::<1>(data, w, b, out, streamed),
+        2 => rm_small::<2>(data, w, b, out, streamed),
+        3 => rm_small::<3>(data, w, b, out, streamed),
+        4 => rm_small::<4>(data, w, b, out, streamed),
+        5 => rm_small::<5>(data, w, b, out, streamed),
+        6 => rm_small::<6>(data, w, b, out, streamed),
+        7 => rm_small::<7>(data, w, b, out, streamed),
+        _ => rm_wide(data, w, b, out, streamed),
     }
 }
 
@@ -319,14 +322,14 @@ fn col_major_into<'a>(
     streamed: bool,
 ) {
     match data.d() {
-        1 => cm_small::<1>(data, w, b, out),
-        2 => cm_small::<2>(data, w, b, out),
-        3 => cm_small::<3>(data, w, b, out),
-        4 => cm_small::<4>(data, w, b, out),
-        5 => cm_small::<5>(data, w, b, out),
-        6 => cm_small::<6>(data, w, b, out),
-        7 => cm_small::<7>(data, w, b, out),
-        8 => cm_small::<8>(data, w, b, out),
+        1 => cm_small::<1>(data, w, b, out, streamed),
+        2 => cm_small::<2>(data, w, b, out, streamed),
+        3 => cm_small::<3>(data, w, b, out, streamed),
+        4 => cm_small::<4>(data, w, b, out, streamed),
+        5 => cm_small::<5>(data, w, b, out, streamed),
+        6 => cm_small::<6>(data, w, b, out, streamed),
+        7 => cm_small::<7>(data, w, b, out, streamed),
+        8 => cm_small::<8>(data, w, b, out, streamed),
         _ => cm_tiled(data, w, b, out, streamed),
     }
 }
@@ -374,13 +377,16 @@ impl Out for Totals<'_> {
     }
 }
 
-/// Each run into a slot of its own: `grad` holds `d` values per run, `sums` one per run, all
-/// zero to begin with.
+/// Each run into a slot of its own: `grad` holds `d` values per run, `sums` one per run. A
+/// slot is zeroed when its run is first added into (the runs come in order), so that it is
+/// in L1 when the kernel adds into it, not written out to memory beforehand.
 #[cfg(feature = "parallel")]
 pub(crate) struct Runs<'a> {
     pub(crate) grad: &'a mut [f64],
     pub(crate) sums: &'a mut [Sums],
     pub(crate) d: usize,
+    /// The first run whose slot is not zeroed yet.
+    pub(crate) zeroed: usize,
     /// Where a run past the slots would add: the callers size the slots so none is.
     pub(crate) spare: Sums,
 }
@@ -390,6 +396,16 @@ impl Out for Runs<'_> {
     #[inline(always)]
     fn run(&mut self, k: usize) -> (&mut [f64], &mut Sums) {
         let d = self.d;
+        if k >= self.zeroed {
+            let from = self.zeroed;
+            self.zeroed = k + 1;
+            if let Some(g) = self.grad.get_mut(from * d..(k + 1) * d) {
+                g.fill(0.0);
+            }
+            if let Some(s) = self.sums.get_mut(from..=k) {
+                s.fill(Sums::default());
+            }
+        }
         match (self.grad.get_mut(k * d..(k + 1) * d), self.sums.get_mut(k)) {
             (Some(g), Some(s)) => (g, s),
             _ => (&mut [], &mut self.spare),
@@ -397,13 +413,19 @@ impl Out for Runs<'_> {
     }
 }
 
-/// The runs of `data` (a whole number of runs from a run boundary, `n` a multiple of 8) into
-/// `out`.
+/// Whether a pass over `data` reads it from beyond the caches: its parts are `streamed`.
 #[cfg(feature = "parallel")]
-pub(crate) fn runs(data: &Dataset<'_>, w: &[f32], b: f32, out: &mut Runs<'_>) {
+pub(crate) fn beyond_caches(data: &Dataset<'_>) -> bool {
+    data.n().saturating_mul(data.d()) >= FAR_VALUES
+}
+
+/// The runs of `data` (a whole number of runs from a run boundary, `n` a multiple of 8) into
+/// `out`; `streamed` as for [`FAR_VALUES`].
+#[cfg(feature = "parallel")]
+pub(crate) fn runs(data: &Dataset<'_>, w: &[f32], b: f32, out: &mut Runs<'_>, streamed: bool) {
     match data {
-        Dataset::RowMajor(v) => row_major_into(v, w, b, out),
-        Dataset::ColMajor(v) => col_major_into(v, w, b, out, false),
+        Dataset::RowMajor(v) => row_major_into(v, w, b, out, streamed),
+        Dataset::ColMajor(v) => col_major_into(v, w, b, out, streamed),
     }
 }
 

@@ -28,55 +28,55 @@ const SPECIALISED: bool = cfg!(any(target_arch = "x86", target_arch = "x86_64"))
 const PIPELINED: bool = SPECIALISED && cfg!(target_feature = "avx");
 
 /// Tile `k` of the call adds into `out.run(k)`.
-pub(super) fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
+pub(super) fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out, streamed: bool) {
     match data.d() {
-        8 => rm_wide_c::<1, 0>(data, w, b, out),
-        16 => rm_wide_c::<2, 0>(data, w, b, out),
-        24 => rm_wide_c::<3, 0>(data, w, b, out),
-        32 => rm_wide_c::<4, 0>(data, w, b, out),
+        8 => rm_wide_c::<1, 0>(data, w, b, out, streamed),
+        16 => rm_wide_c::<2, 0>(data, w, b, out, streamed),
+        24 => rm_wide_c::<3, 0>(data, w, b, out, streamed),
+        32 => rm_wide_c::<4, 0>(data, w, b, out, streamed),
         d if SPECIALISED && d < 40 => match d {
-            9 => rm_wide_c::<1, 1>(data, w, b, out),
-            10 => rm_wide_c::<1, 2>(data, w, b, out),
-            11 => rm_wide_c::<1, 3>(data, w, b, out),
-            12 => rm_wide_c::<1, 4>(data, w, b, out),
-            13 => rm_wide_c::<1, 5>(data, w, b, out),
-            14 => rm_wide_c::<1, 6>(data, w, b, out),
-            15 => rm_wide_c::<1, 7>(data, w, b, out),
-            17 => rm_wide_c::<2, 1>(data, w, b, out),
-            18 => rm_wide_c::<2, 2>(data, w, b, out),
-            19 => rm_wide_c::<2, 3>(data, w, b, out),
-            20 => rm_wide_c::<2, 4>(data, w, b, out),
-            21 => rm_wide_c::<2, 5>(data, w, b, out),
-            22 => rm_wide_c::<2, 6>(data, w, b, out),
-            23 => rm_wide_c::<2, 7>(data, w, b, out),
-            25 => rm_wide_c::<3, 1>(data, w, b, out),
-            26 => rm_wide_c::<3, 2>(data, w, b, out),
-            27 => rm_wide_c::<3, 3>(data, w, b, out),
-            28 => rm_wide_c::<3, 4>(data, w, b, out),
-            29 => rm_wide_c::<3, 5>(data, w, b, out),
-            30 => rm_wide_c::<3, 6>(data, w, b, out),
-            31 => rm_wide_c::<3, 7>(data, w, b, out),
-            33 => rm_wide_c::<4, 1>(data, w, b, out),
-            34 => rm_wide_c::<4, 2>(data, w, b, out),
-            35 => rm_wide_c::<4, 3>(data, w, b, out),
-            36 => rm_wide_c::<4, 4>(data, w, b, out),
-            37 => rm_wide_c::<4, 5>(data, w, b, out),
-            38 => rm_wide_c::<4, 6>(data, w, b, out),
-            39 => rm_wide_c::<4, 7>(data, w, b, out),
-            _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out),
+            9 => rm_wide_c::<1, 1>(data, w, b, out, streamed),
+            10 => rm_wide_c::<1, 2>(data, w, b, out, streamed),
+            11 => rm_wide_c::<1, 3>(data, w, b, out, streamed),
+            12 => rm_wide_c::<1, 4>(data, w, b, out, streamed),
+            13 => rm_wide_c::<1, 5>(data, w, b, out, streamed),
+            14 => rm_wide_c::<1, 6>(data, w, b, out, streamed),
+            15 => rm_wide_c::<1, 7>(data, w, b, out, streamed),
+            17 => rm_wide_c::<2, 1>(data, w, b, out, streamed),
+            18 => rm_wide_c::<2, 2>(data, w, b, out, streamed),
+            19 => rm_wide_c::<2, 3>(data, w, b, out, streamed),
+            20 => rm_wide_c::<2, 4>(data, w, b, out, streamed),
+            21 => rm_wide_c::<2, 5>(data, w, b, out, streamed),
+            22 => rm_wide_c::<2, 6>(data, w, b, out, streamed),
+            23 => rm_wide_c::<2, 7>(data, w, b, out, streamed),
+            25 => rm_wide_c::<3, 1>(data, w, b, out, streamed),
+            26 => rm_wide_c::<3, 2>(data, w, b, out, streamed),
+            27 => rm_wide_c::<3, 3>(data, w, b, out, streamed),
+            28 => rm_wide_c::<3, 4>(data, w, b, out, streamed),
+            29 => rm_wide_c::<3, 5>(data, w, b, out, streamed),
+            30 => rm_wide_c::<3, 6>(data, w, b, out, streamed),
+            31 => rm_wide_c::<3, 7>(data, w, b, out, streamed),
+            33 => rm_wide_c::<4, 1>(data, w, b, out, streamed),
+            34 => rm_wide_c::<4, 2>(data, w, b, out, streamed),
+            35 => rm_wide_c::<4, 3>(data, w, b, out, streamed),
+            36 => rm_wide_c::<4, 4>(data, w, b, out, streamed),
+            37 => rm_wide_c::<4, 5>(data, w, b, out, streamed),
+            38 => rm_wide_c::<4, 6>(data, w, b, out, streamed),
+            39 => rm_wide_c::<4, 7>(data, w, b, out, streamed),
+            _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out, streamed),
         },
         // Wider rows: d at run time, its tail of d mod 8 features a constant.
         d if SPECIALISED => match d % 8 {
-            0 => rm_wide_c::<0, 0>(data, w, b, out),
-            1 => rm_wide_c::<0, 1>(data, w, b, out),
-            2 => rm_wide_c::<0, 2>(data, w, b, out),
-            3 => rm_wide_c::<0, 3>(data, w, b, out),
-            4 => rm_wide_c::<0, 4>(data, w, b, out),
-            5 => rm_wide_c::<0, 5>(data, w, b, out),
-            6 => rm_wide_c::<0, 6>(data, w, b, out),
-            _ => rm_wide_c::<0, 7>(data, w, b, out),
+            0 => rm_wide_c::<0, 0>(data, w, b, out, streamed),
+            1 => rm_wide_c::<0, 1>(data, w, b, out, streamed),
+            2 => rm_wide_c::<0, 2>(data, w, b, out, streamed),
+            3 => rm_wide_c::<0, 3>(data, w, b, out, streamed),
+            4 => rm_wide_c::<0, 4>(data, w, b, out, streamed),
+            5 => rm_wide_c::<0, 5>(data, w, b, out, streamed),
+            6 => rm_wide_c::<0, 6>(data, w, b, out, streamed),
+            _ => rm_wide_c::<0, 7>(data, w, b, out, streamed),
         },
-        _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out),
+        _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out, streamed),
     }
 }
 
@@ -96,6 +96,7 @@ fn rm_wide_c<const C: usize, const T: usize>(
     w: &[f32],
     b: f32,
     out: &mut impl Out,
+    streamed: bool,
 ) {
     let d = if C > 0 { 8 * C + T } else { data.d() };
     // `w` and each run's gradient have length d (checked by the caller): cut to it here, so
@@ -127,7 +128,7 @@ fn rm_wide_c<const C: usize, const T: usize>(
         .flatten()
         .map(|wc| amap(*wc, |c| load(&c)));
     let mut r_buf = [0.0f32; RM_TILE_MAX];
-    let far = PREFETCHES && xs.len() >= FAR_VALUES;
+    let far = PREFETCHES && (streamed || xs.len() >= FAR_VALUES);
     if PIPELINED
         && !far
         && let Some(wv) = &w_exact

@@ -205,6 +205,7 @@ pub(super) fn cm_small<'a, const D: usize>(
     w: &[f32],
     b: f32,
     out: &mut impl Out,
+    streamed: bool,
 ) {
     let n_vec = data.n() / 8;
     // Every column has n values and y at least n, so each of these slices has exactly n_vec
@@ -217,7 +218,7 @@ pub(super) fn cm_small<'a, const D: usize>(
     if let (Some(cols), Some(y)) = (cols, y) {
         // One column is row-major d = 1's layout: the same prefetch. With more columns it
         // did not help (ARCHITECTURE.md, "Measured and rejected").
-        let far = PREFETCHES && D == 1 && 8 * n_vec >= FAR_VALUES;
+        let far = PREFETCHES && D == 1 && (streamed || 8 * n_vec >= FAR_VALUES);
         columns_small(cols, y, far.then_some(SMALL_PREFETCH_AHEAD / 8), w, b, out);
     }
 }
@@ -243,11 +244,17 @@ fn columns_small<const D: usize>(
     }
 }
 
-pub(super) fn rm_small<const D: usize>(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out) {
+pub(super) fn rm_small<const D: usize>(
+    data: &RowMajor<'_>,
+    w: &[f32],
+    b: f32,
+    out: &mut impl Out,
+    streamed: bool,
+) {
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
-    let far = PREFETCHES && x.len() >= FAR_VALUES;
+    let far = PREFETCHES && (streamed || x.len() >= FAR_VALUES);
     if D == 1 {
         // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
         if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
