@@ -69,6 +69,40 @@ proptest! {
     }
 }
 
+/// Whole tiles of the eight-samples-per-vector kernel (column-major) load from arrays of the
+/// tile's length, other vectors (and row-major `d` = 2–7) one at a time: for `d < 8` the two
+/// layouts must still agree bit for bit, over several whole tiles, a short last one, and the
+/// sample tail.
+#[test]
+fn whole_tiles_have_the_bits_of_the_vector_loop() {
+    let tile = simd::TILE;
+    for d in 1..8 {
+        for n in [tile, 2 * tile + 8, 3 * tile + 5, 5 * tile + 203] {
+            let x: Vec<f32> = (0..n * d)
+                .map(|k| ((k * 7919) % 263) as f32 / 131.0 - 1.0)
+                .collect();
+            let y: Vec<f32> = (0..n).map(|i| ((i * 104_729) % 97) as f32 / 48.0).collect();
+            let w: Vec<f32> = (0..d).map(|j| (j as f32 * 0.37).sin()).collect();
+            for offset in [0, 3] {
+                let rm = Owned::new(&x, &y, d, offset, None);
+                let cm = Owned::new(&x, &y, d, offset, Some(5));
+                let (mut g1, mut g2) = (vec![0.0; d], vec![0.0; d]);
+                let a = simd::gradient(&rm.view(), &w, 0.25, &mut g1).unwrap();
+                let c = simd::gradient(&cm.view(), &w, 0.25, &mut g2).unwrap();
+                let bits = |s: &steepest::kernels::Sums, g: &[f64]| {
+                    let sums = [s.loss.to_bits(), s.bias.to_bits()];
+                    (sums, g.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+                };
+                assert_eq!(
+                    bits(&a, &g1),
+                    bits(&c, &g2),
+                    "d = {d}, n = {n}, offset {offset}"
+                );
+            }
+        }
+    }
+}
+
 /// Every n from 1 to 3 tiles past the vector width and every d to 48 (each row-major width
 /// with code of its own on x86: 8–39, and wider rows with each of the eight tails, 40–47), at
 /// offsets 0, 1, 3 and 7, both layouts: each tail and block boundary on purpose.
