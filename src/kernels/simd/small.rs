@@ -134,10 +134,11 @@ impl<'a, const D: usize, const FAR: bool> Features<D> for Columns<'a, D, FAR> {
 
     #[inline(always)]
     fn tile(&self, v0: usize) -> Option<ColumnsTile<'_, 'a, D, FAR>> {
-        // Without AVX (SSE2, sixteen registers) one column keeps the general loop: as whole
-        // tiles it was unrolled further and spilled an accumulator into its chain of
-        // additions (0.31 ns/value against 0.21 in a dependent's default profile, at 1 MiB).
-        if D == 1 && !cfg!(target_feature = "avx") {
+        // Without AVX (SSE2, sixteen registers) one column within the caches keeps the
+        // general loop: as whole tiles it was unrolled further and spilled an accumulator
+        // into its chain of additions (0.31 ns/value against 0.21 in a dependent's default
+        // profile, at 1 MiB). From DRAM the memory sets the pace and whole tiles are as fast.
+        if D == 1 && !FAR && !cfg!(target_feature = "avx") {
             return None;
         }
         let tile = |c: &'a [[f32; 8]]| c.get(v0..v0 + TILE_VECS)?.try_into().ok();
