@@ -143,7 +143,7 @@ impl<'a, const D: usize, const FAR: bool> Features<D> for Columns<'a, D, FAR> {
         }
         let tile = |c: &'a [[f32; 8]]| c.get(v0..v0 + TILE_VECS)?.try_into().ok();
         let mut tiles = [tile(self.cols.first()?)?; D];
-        for (t, c) in tiles.iter_mut().zip(self.cols).skip(1) {
+        for (t, c) in tiles.iter_mut().zip(self.cols) {
             *t = tile(c)?;
         }
         Some(ColumnsTile {
