@@ -97,6 +97,10 @@ fn probe() {
             RowMajor::new(&x, y, n, d).unwrap().into()
         };
         let mut g = vec![0.0; d];
+        // `w` and `b` go through `black_box` at every call, as a fit's change every epoch:
+        // with fat LTO the compiler otherwise specialises the kernel on the probe's constant
+        // `b` (it dropped the `0 +` of the residual's first product, which a runtime `b`
+        // keeps).
         let reps = (6_000_000 / (n * d)).max(1);
         // One timing: ns per value of X, over `reps` calls of `f`.
         let time = |f: &mut dyn FnMut()| {
@@ -120,16 +124,27 @@ fn probe() {
         let mut fused = || {
             #[cfg(feature = "parallel")]
             if pooled {
-                let r = steepest::parallel::gradient(black_box(&data), &w, 0.5, &mut g);
+                let r = steepest::parallel::gradient(
+                    black_box(&data),
+                    black_box(&w),
+                    black_box(0.5),
+                    &mut g,
+                );
                 black_box(r.ok());
                 return;
             }
-            black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g).ok());
+            black_box(simd::gradient(black_box(&data), black_box(&w), black_box(0.5), &mut g).ok());
         };
         let mut g_ref = vec![0.0; d];
         let mut reference = || {
             black_box(
-                steepest::kernels::reference::gradient(black_box(&data), &w, 0.5, &mut g_ref).ok(),
+                steepest::kernels::reference::gradient(
+                    black_box(&data),
+                    black_box(&w),
+                    black_box(0.5),
+                    &mut g_ref,
+                )
+                .ok(),
             )
         };
         if let Some(pairs) = std::env::var("PROBE_PAIRS")
@@ -151,7 +166,10 @@ fn probe() {
                     black_box(read_tiled(&data));
                 },
                 Ok("serial") => &mut || {
-                    black_box(simd::gradient(black_box(&data), &w, 0.5, &mut g_ref).ok());
+                    black_box(
+                        simd::gradient(black_box(&data), black_box(&w), black_box(0.5), &mut g_ref)
+                            .ok(),
+                    );
                 },
                 _ => &mut || {
                     read();
