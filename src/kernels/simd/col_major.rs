@@ -172,10 +172,10 @@ fn cm_tiles<'a, const T: usize, const FAR: u8>(
                 for (k, rb) in rt.chunks(CM_FOLD_VECS).enumerate() {
                     let lo = k * CM_FOLD_VECS;
                     let xb = amap(ts, |t| t.get(lo..lo + rb.len()).unwrap_or(&[]));
-                    let mut acc = [[f32x8::ZERO; 2]; 4];
-                    let [x0, x1, x2, x3] = amap(xb, |x| x.as_chunks::<2>().0);
                     let (rp, r_odd) = rb.as_chunks::<2>();
                     if cfg!(target_feature = "avx") {
+                        let mut acc = [[f32x8::ZERO; 2]; 4];
+                        let [x0, x1, x2, x3] = amap(xb, |x| x.as_chunks::<2>().0);
                         let quads = rp.iter().zip(x0).zip(x1).zip(x2).zip(x3);
                         for ((((rp, p0), p1), p2), p3) in quads {
                             ahead.lines::<2>();
@@ -183,31 +183,27 @@ fn cm_tiles<'a, const T: usize, const FAR: u8>(
                                 grad_pair(a, rp, xp);
                             }
                         }
+                        if let Some(g) = out.run(fold0 + k).0.get_mut(4 * q..4 * q + 4) {
+                            finish_columns(acc, r_odd, xb, g);
+                        }
                     } else {
-                        // Sixteen registers (SSE2): two columns per pass; all four spilled
-                        // accumulators (5-7 % slower). Each column's sums are the same.
-                        for (a, [x0, x1]) in acc.chunks_exact_mut(2).zip([[x0, x1], [x2, x3]]) {
-                            if let [a0, a1] = a {
-                                for ((rp, p0), p1) in rp.iter().zip(x0).zip(x1) {
-                                    ahead.lines::<1>();
-                                    grad_pair(a0, rp, p0);
-                                    grad_pair(a1, rp, p1);
-                                }
+                        // Sixteen registers (SSE2): two columns per pass, each pair's sums
+                        // added in before the next pair starts. Eight accumulators spilled,
+                        // and so did one when the first pair's were kept to the end (in one
+                        // build profile and not the other). Each column's sums are the same.
+                        let [b0, b1, b2, b3] = xb;
+                        for (h, pair) in [[b0, b1], [b2, b3]].into_iter().enumerate() {
+                            let [mut a0, mut a1] = [[f32x8::ZERO; 2]; 2];
+                            let [x0, x1] = amap(pair, |x| x.as_chunks::<2>().0);
+                            for ((rp, p0), p1) in rp.iter().zip(x0).zip(x1) {
+                                ahead.lines::<1>();
+                                grad_pair(&mut a0, rp, p0);
+                                grad_pair(&mut a1, rp, p1);
                             }
-                        }
-                    }
-                    if let Some(r) = r_odd.first() {
-                        let last = amap(xb, |x| x.as_chunks::<2>().1.first());
-                        for (a, xv) in acc.iter_mut().zip(last) {
-                            if let Some(xv) = xv {
-                                a[0] = madd(*r, load(xv), a[0]);
+                            let j = 4 * q + 2 * h;
+                            if let Some(g) = out.run(fold0 + k).0.get_mut(j..j + 2) {
+                                finish_columns([a0, a1], r_odd, pair, g);
                             }
-                        }
-                    }
-                    let (g, _) = out.run(fold0 + k);
-                    if let Some(gq) = g.get_mut(4 * q..4 * q + 4) {
-                        for (g, [a0, a1]) in gq.iter_mut().zip(acc) {
-                            *g += widen_sum(a0 + a1);
                         }
                     }
                 }
@@ -231,6 +227,28 @@ fn cm_tiles<'a, const T: usize, const FAR: u8>(
             }
         }
         v0 += m;
+    }
+}
+
+/// Adds a fold's last, odd vector (if there is one) into each column's even accumulator,
+/// then each column's two accumulators into its gradient sum in `g`.
+#[inline(always)]
+fn finish_columns<const G: usize>(
+    mut acc: [[f32x8; 2]; G],
+    r_odd: &[f32x8],
+    xb: [&[[f32; 8]]; G],
+    g: &mut [f64],
+) {
+    if let Some(r) = r_odd.first() {
+        let last = amap(xb, |x| x.as_chunks::<2>().1.first());
+        for (a, xv) in acc.iter_mut().zip(last) {
+            if let Some(xv) = xv {
+                a[0] = madd(*r, load(xv), a[0]);
+            }
+        }
+    }
+    for (g, [a0, a1]) in g.iter_mut().zip(acc) {
+        *g += widen_sum(a0 + a1);
     }
 }
 
