@@ -155,7 +155,8 @@ fn bench(c: &mut Criterion) {
                 let id = |k: &str| BenchmarkId::new(k, format!("d={d}"));
                 group.bench_function(id("fused"), |bch| {
                     bch.iter(|| {
-                        simd::gradient(black_box(&view), &w, 0.5, &mut grad).map(|s| s.loss)
+                        simd::gradient(black_box(&view), black_box(&w), black_box(0.5), &mut grad)
+                            .map(|s| s.loss)
                     })
                 });
                 group.bench_function(id("read"), |bch| {
@@ -165,17 +166,36 @@ fn bench(c: &mut Criterion) {
                 group.bench_function(id("two-pass"), |bch| {
                     bch.iter(|| {
                         if layout == "row-major" {
-                            two_pass_rm(black_box(&x), &y, d, &w, 0.5, &mut r, &mut g32)
+                            two_pass_rm(
+                                black_box(&x),
+                                &y,
+                                d,
+                                black_box(&w),
+                                black_box(0.5),
+                                &mut r,
+                                &mut g32,
+                            )
                         } else {
-                            two_pass_cm(black_box(&cmv), &w, 0.5, &mut r, &mut g32)
+                            two_pass_cm(
+                                black_box(&cmv),
+                                black_box(&w),
+                                black_box(0.5),
+                                &mut r,
+                                &mut g32,
+                            )
                         }
                     })
                 });
                 if bytes <= 16 << 20 {
                     group.bench_function(id("reference"), |bch| {
                         bch.iter(|| {
-                            reference::gradient(black_box(&view), &w, 0.5, &mut grad)
-                                .map(|s| s.loss)
+                            reference::gradient(
+                                black_box(&view),
+                                black_box(&w),
+                                black_box(0.5),
+                                &mut grad,
+                            )
+                            .map(|s| s.loss)
                         })
                     });
                 }
