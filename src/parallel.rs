@@ -82,19 +82,21 @@ fn windowed(
     };
     // Each run's d gradient sums (d ≥ 1 here) and its loss and bias sums, kept apart for a
     // window of runs, then added into the totals in run order.
-    let window = (window_values / (d + 2)).max(1).min(runs);
-    // Runs per task: one kernel call over a task's runs keeps them apart (`simd::runs`).
-    // TASKS_PER_THREAD tasks per thread, so that a slow thread leaves work to steal. Which
-    // task a run falls in does not change its value.
+    // Windows of equal size, the last perhaps shorter: each keeps every thread busy.
+    let windows = runs.div_ceil((window_values / (d + 2)).max(1));
+    let window = runs.div_ceil(windows.max(1));
     let threads = rayon::current_num_threads().max(1);
     // A task's rows are part of the whole: read from memory if the whole is.
     let streamed = simd::beyond_caches(data);
-    let per_task = runs.div_ceil(TASKS_PER_THREAD * threads).clamp(1, window);
     let mut grads = vec![0.0f64; window * d];
     let mut run_sums = vec![Sums::default(); window];
     let mut first = 0;
     while first < runs {
         let count = window.min(runs - first);
+        // Runs per task: one kernel call over a task's runs keeps them apart (`simd::runs`).
+        // TASKS_PER_THREAD tasks per thread, so that a slow thread leaves work to steal.
+        // Which task a run falls in does not change its value.
+        let per_task = count.div_ceil(TASKS_PER_THREAD * threads).max(1);
         let (Some(g), Some(s)) = (grads.get_mut(..count * d), run_sums.get_mut(..count)) else {
             break;
         };
