@@ -30,9 +30,9 @@ pub(super) fn cm_tiled<'a>(
     } else if data.d() < 16 {
         // From DRAM, tiles of one fold with the next asked for by software keep the memory
         // busy through the gradient sweep; 256-vector tiles left it idle there (1.7–1.9× the
-        // read on an AMD EPYC family 26 host, against 1.2–1.5×). Up to 15 columns the hardware
-        // prefetcher keeps up by itself: asking by software cost time (d = 9: 1.45× the read
-        // with it, 1.2× without).
+        // read on an AMD EPYC family 26 host, against 1.2–1.5×). Up to 15 columns asking by
+        // software does not help (d = 9: 1.45× the read with it, 1.2× without; d = 10–15 run
+        // at 2–2.6× either way, ARCHITECTURE.md has what was tried).
         cm_tiles::<CM_FOLD_VECS, 0>(data, w, b, out);
     } else if data.d() <= 64 {
         cm_tiles::<CM_FOLD_VECS, 1>(data, w, b, out);
