@@ -137,13 +137,12 @@ fn task_runs(
     streamed: bool,
 ) {
     let d = data.d();
-    let (zeroed, spare) = (0, Sums::default());
     let mut out = Runs {
         grad,
         sums,
         d,
-        zeroed,
-        spare,
+        zeroed: 0,
+        spare: Sums::default(),
     };
     if let Ok(view) = data.rows(rows) {
         simd::runs(&view, w, b, &mut out, streamed);
@@ -238,8 +237,8 @@ mod tests {
     use rand_core::{Rng, SeedableRng};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    /// Windows of a few runs each (the pass's own are 8 MiB): the runs of every window, added
-    /// in order, give the serial bits.
+    /// Windows of a few runs each (the pass's own hold 1 MiB of them): the runs of every
+    /// window, added in order, give the serial bits.
     #[test]
     fn many_windows_give_the_serial_bits() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(17);

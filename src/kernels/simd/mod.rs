@@ -262,9 +262,9 @@ pub fn gradient_col_slices(
 /// are added one by one, so views of whole runs in row order give the bits of one pass over
 /// them all. For a streaming source (batches of a table); the totals are not checked for
 /// NaN/∞, so check them at the end. Each view is taken to be read from memory, as a table's
-/// batches are: from `d > 8` and 512 rows on it runs the kernel's path for data beyond the
-/// caches (tiles of one fold, the next asked for ahead), whatever its size, with the same
-/// bits; a view already in cache pays a little for that.
+/// batches are: with one column, or from `d > 8` and 512 rows on, it runs the kernel's path
+/// for data beyond the caches (asking for data ahead; for `d > 8` in tiles of one fold),
+/// whatever its size, with the same bits; a view already in cache pays a little for that.
 ///
 /// # Errors
 /// [`Error::Length`] if `w` or `grad` does not have `d` values; nothing is added then.
