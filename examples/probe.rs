@@ -9,8 +9,8 @@
 //! samples' values of every column and y side by side, as one pass must), `PROBE_OTHER=tiled`
 //! (column-major: each column's run of `PROBE_TILE` vectors in turn), `PROBE_OTHER=ref`
 //! (the scalar reference) or `PROBE_OTHER=serial` (the one-thread kernel, against the
-//! parallel pass with `PROBE_THREADS`). This machine slows down by up to 2× for seconds at a time; a
-//! ratio of neighbouring timings is unmoved by that, a ratio of two minima is not.
+//! parallel pass with `PROBE_THREADS`). This machine slows down by up to 2× for seconds at a
+//! time; a ratio of neighbouring timings is unmoved by that, a ratio of two minima is not.
 #[macro_use]
 #[path = "common/stdout.rs"]
 mod stdout;
