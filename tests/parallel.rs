@@ -112,12 +112,20 @@ fn the_gradient_has_the_serial_bits_for_1_to_8_threads() {
     }
 }
 
-/// Beyond 2^20 values the kernels ask for data ahead and column-major tiles are one fold
-/// long: the runs of those paths too, cut into tasks, add up to the serial bits.
+/// Beyond 2^20 values the kernels ask for data ahead, column-major tiles are one fold long
+/// and column-major d = 10–15 runs in one pass: the runs of those paths too, cut into tasks,
+/// add up to the serial bits.
 #[test]
 fn beyond_the_caches_the_bits_are_the_serial_ones() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);
-    for (d, col_major) in [(3, false), (16, false), (1, true), (16, true), (100, true)] {
+    for (d, col_major) in [
+        (3, false),
+        (16, false),
+        (1, true),
+        (12, true),
+        (16, true),
+        (100, true),
+    ] {
         let n = (1 << 20) / d + 8 + 5;
         let ld = if col_major { n + 3 } else { n };
         let p = Problem {

@@ -1,3 +1,4 @@
+use super::small::cm_lockstep;
 use super::{CM_FOLD_VECS, CM_TILE_VECS, FAR_VALUES, Out};
 use crate::data::ColumnView;
 use crate::kernels::lanes::{PREFETCHES, amap, load, madd, prefetch, prefetch_l2, widen_sum};
@@ -27,12 +28,25 @@ pub(super) fn cm_tiled<'a>(
         } else {
             cm_tiles::<CM_FOLD_VECS, 0>(data, w, b, out);
         }
+    } else if (10..16).contains(&data.d()) {
+        // Here the two sweeps ran at 1.7–2.6× the time of reading X and y from DRAM, with or
+        // without asking ahead by software (ARCHITECTURE.md has what was tried). One pass
+        // that reads every eight samples of all the columns and y side by side runs at
+        // 1.0–1.6× (the most without AVX, where it spills accumulators), with the same bits.
+        // At d = 9 and 16 the sweeps are as fast or faster.
+        match data.d() {
+            10 => cm_lockstep::<10>(data, w, b, out),
+            11 => cm_lockstep::<11>(data, w, b, out),
+            12 => cm_lockstep::<12>(data, w, b, out),
+            13 => cm_lockstep::<13>(data, w, b, out),
+            14 => cm_lockstep::<14>(data, w, b, out),
+            _ => cm_lockstep::<15>(data, w, b, out),
+        }
     } else if data.d() < 16 {
         // From DRAM, tiles of one fold with the next asked for by software keep the memory
         // busy through the gradient sweep; 256-vector tiles left it idle there (1.7–1.9× the
-        // read on an AMD EPYC family 26 host, against 1.2–1.5×). Up to 15 columns asking by
-        // software does not help (d = 9: 1.45× the read with it, 1.2× without; d = 10–15 run
-        // at 2–2.6× either way, ARCHITECTURE.md has what was tried).
+        // read on an AMD EPYC family 26 host, against 1.2–1.5×). At d = 9 asking by software
+        // does not help (1.45× the read with it, 1.2× without).
         cm_tiles::<CM_FOLD_VECS, 0>(data, w, b, out);
     } else if data.d() <= 64 {
         cm_tiles::<CM_FOLD_VECS, 1>(data, w, b, out);

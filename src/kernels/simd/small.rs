@@ -1,4 +1,6 @@
-use super::{FAR_VALUES, Out, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample};
+use super::{
+    CM_FOLD_VECS, FAR_VALUES, Out, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample,
+};
 use crate::data::{ColumnView, RowMajor};
 use crate::kernels::lanes::{
     INTERLEAVES, PREFETCHES, amap, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
@@ -58,7 +60,7 @@ fn step<const D: usize>(f: [f32x8; D], y: f32x8, w: &[f32x8; D], b: f32x8, a: &m
 /// Vector `v`'s features for [`small`]. A trait whose method is `#[inline(always)]`, not a
 /// closure: a closure's body is inlined at the optimizer's discretion, and with 16 codegen
 /// units (cargo's default release profile) row-major `d < 8` called it once per vector.
-trait Features<const D: usize> {
+trait Features<const D: usize, const T: usize> {
     /// The features of one whole tile.
     type Tile<'t>: TileFeatures<D>
     where
@@ -67,7 +69,7 @@ trait Features<const D: usize> {
     /// The vectors `at` reads within bounds: taking the loop bound from it, beside the loads,
     /// lets the compiler drop their bounds selects in any build profile.
     fn len(&self) -> usize;
-    /// The tile of [`TILE_VECS`] vectors from `v0`, if there is one and this layout has them.
+    /// The tile of `T` vectors from `v0`, if there is one and this layout has them.
     fn tile(&self, v0: usize) -> Option<Self::Tile<'_>>;
 }
 
@@ -91,13 +93,13 @@ impl<const D: usize> TileFeatures<D> for NoTile {
 
 /// Columns of exactly as many vectors as `y`; with `FAR`, every other vector asks for the
 /// line `ahead` vectors on in each column and in `y`.
-struct Columns<'a, const D: usize, const FAR: bool> {
+struct Columns<'a, const D: usize, const FAR: bool, const T: usize> {
     cols: [&'a [[f32; 8]]; D],
     y: &'a [[f32; 8]],
     ahead: usize,
 }
 
-impl<const D: usize, const FAR: bool> Columns<'_, D, FAR> {
+impl<const D: usize, const FAR: bool, const T: usize> Columns<'_, D, FAR, T> {
     /// With `FAR`, at every other vector: asks for the line `ahead` vectors on in each column
     /// and in `y`.
     #[inline(always)]
@@ -115,9 +117,11 @@ impl<const D: usize, const FAR: bool> Columns<'_, D, FAR> {
     }
 }
 
-impl<'a, const D: usize, const FAR: bool> Features<D> for Columns<'a, D, FAR> {
+impl<'a, const D: usize, const FAR: bool, const T: usize> Features<D, T>
+    for Columns<'a, D, FAR, T>
+{
     type Tile<'t>
-        = ColumnsTile<'t, 'a, D, FAR>
+        = ColumnsTile<'t, 'a, D, FAR, T>
     where
         Self: 't;
 
@@ -133,7 +137,7 @@ impl<'a, const D: usize, const FAR: bool> Features<D> for Columns<'a, D, FAR> {
     }
 
     #[inline(always)]
-    fn tile(&self, v0: usize) -> Option<ColumnsTile<'_, 'a, D, FAR>> {
+    fn tile(&self, v0: usize) -> Option<ColumnsTile<'_, 'a, D, FAR, T>> {
         // Without AVX (SSE2, sixteen registers) one column within the caches keeps the
         // general loop: as whole tiles it was unrolled further and spilled an accumulator
         // into its chain of additions (0.31 ns/value against 0.21 in a dependent's default
@@ -141,7 +145,7 @@ impl<'a, const D: usize, const FAR: bool> Features<D> for Columns<'a, D, FAR> {
         if D == 1 && !FAR && !cfg!(target_feature = "avx") {
             return None;
         }
-        let tile = |c: &'a [[f32; 8]]| c.get(v0..v0 + TILE_VECS)?.try_into().ok();
+        let tile = |c: &'a [[f32; 8]]| c.get(v0..v0 + T)?.try_into().ok();
         let mut tiles = [tile(self.cols.first()?)?; D];
         for (t, c) in tiles.iter_mut().zip(self.cols) {
             *t = tile(c)?;
@@ -155,13 +159,15 @@ impl<'a, const D: usize, const FAR: bool> Features<D> for Columns<'a, D, FAR> {
 }
 
 /// One whole tile of [`Columns`].
-struct ColumnsTile<'t, 'a, const D: usize, const FAR: bool> {
-    tiles: [&'a [[f32; 8]; TILE_VECS]; D],
+struct ColumnsTile<'t, 'a, const D: usize, const FAR: bool, const T: usize> {
+    tiles: [&'a [[f32; 8]; T]; D],
     v0: usize,
-    of: &'t Columns<'a, D, FAR>,
+    of: &'t Columns<'a, D, FAR, T>,
 }
 
-impl<const D: usize, const FAR: bool> TileFeatures<D> for ColumnsTile<'_, '_, D, FAR> {
+impl<const D: usize, const FAR: bool, const T: usize> TileFeatures<D>
+    for ColumnsTile<'_, '_, D, FAR, T>
+{
     #[inline(always)]
     fn at(&self, i: usize) -> [f32x8; D] {
         self.of.ask_ahead(self.v0 + i);
@@ -182,7 +188,7 @@ impl<const D: usize, const FAR: bool> Rows<'_, D, FAR> {
     const INTERLEAVED: bool = D == 4 && INTERLEAVES;
 }
 
-impl<const D: usize, const FAR: bool> Features<D> for Rows<'_, D, FAR> {
+impl<const D: usize, const FAR: bool> Features<D, TILE_VECS> for Rows<'_, D, FAR> {
     type Tile<'t>
         = NoTile
     where
@@ -228,9 +234,9 @@ impl<const D: usize, const FAR: bool> Features<D> for Rows<'_, D, FAR> {
 /// back in sample order before it is folded, so each lane's sum, and the fold, are as without.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn small<const D: usize>(
+fn small<const D: usize, const T: usize>(
     n_vec: usize,
-    features: impl Features<D>,
+    features: impl Features<D, T>,
     y: &[[f32; 8]],
     interleaved: bool,
     w: &[f32],
@@ -272,9 +278,9 @@ fn small<const D: usize>(
         // Nothing here can wrap (`v ≤ end ≤ n_vec`), and `n_vec` is bounded by the slices the
         // loads read: with neither, the compiler kept a bounds select on every load in one
         // build profile or the other (row-major d = 1, 1.24× slower).
-        let end = v + (n_vec - v).min(TILE_VECS);
+        let end = v + (n_vec - v).min(T);
         let (mut a0, mut a1) = (Acc::<D>::ZERO, Acc::<D>::ZERO);
-        let y_tile: Option<&[[f32; 8]; TILE_VECS]> = y.get(v..end).and_then(|t| t.try_into().ok());
+        let y_tile: Option<&[[f32; 8]; T]> = y.get(v..end).and_then(|t| t.try_into().ok());
         if let (Some(tile), Some(yt)) = (features.tile(v), y_tile) {
             // A whole tile: the same steps in the same order, from arrays of known length.
             let load_y = |i: usize| {
@@ -283,7 +289,7 @@ fn small<const D: usize>(
                     false => load(y),
                 })
             };
-            for p in 0..TILE_VECS / 2 {
+            for p in 0..T / 2 {
                 pair!(tile, load_y, 2 * p, a0, a1);
             }
             v = end;
@@ -296,7 +302,7 @@ fn small<const D: usize>(
             step(features.at(v), load_y(v), &wv, bv, &mut a0);
             v += 1;
         }
-        let (grad, s) = out.run((end - 1) / TILE_VECS);
+        let (grad, s) = out.run((end - 1) / T);
         for (g, (x0, x1)) in grad.iter_mut().zip(a0.g.iter().zip(&a1.g)) {
             *g += fold(*x0 + *x1);
         }
@@ -312,20 +318,44 @@ pub(super) fn cm_small<'a, const D: usize>(
     out: &mut impl Out,
     streamed: bool,
 ) {
+    if let Some((cols, y)) = vectors::<D>(data) {
+        // One column is row-major d = 1's layout: the same prefetch. With more columns it
+        // did not help (ARCHITECTURE.md, "Measured and rejected").
+        let far = PREFETCHES && D == 1 && (streamed || 8 * y.len() >= FAR_VALUES);
+        columns_small(cols, y, far.then_some(SMALL_PREFETCH_AHEAD / 8), w, b, out);
+    }
+}
+
+/// Column-major `d > 8` from memory in one pass: [`small`] in folds of [`CM_FOLD_VECS`]
+/// vectors, which are `cm_tiled`'s sums in its order (its residual starts from the first
+/// product, `small`'s without AVX from `0 +` it: only a zero's sign differs, which no sum
+/// shows), so the bits are `cm_tiled`'s.
+pub(super) fn cm_lockstep<'a, const D: usize>(
+    data: &impl ColumnView<'a>,
+    w: &[f32],
+    b: f32,
+    out: &mut impl Out,
+) {
+    if let Some((cols, y)) = vectors::<D>(data) {
+        let features = Columns::<D, false, CM_FOLD_VECS> { cols, y, ahead: 0 };
+        small::<D, CM_FOLD_VECS>(y.len(), features, y, false, w, b, out);
+    }
+}
+
+/// `data`'s columns and `y` as whole vectors: every column has `n` values and `y` at least
+/// `n`, so each slice has exactly `n / 8` vectors, which lets the loads in `small` go
+/// without bounds checks.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn vectors<'a, const D: usize>(
+    data: &impl ColumnView<'a>,
+) -> Option<([&'a [[f32; 8]]; D], &'a [[f32; 8]])> {
     let n_vec = data.n() / 8;
-    // Every column has n values and y at least n, so each of these slices has exactly n_vec
-    // vectors, which lets the loads in `small` go without bounds checks.
     let cols = all::<_, D>(array::from_fn(|j| {
         data.column(j)
             .and_then(|c| c.as_chunks::<8>().0.get(..n_vec))
     }));
-    let y = data.y().as_chunks::<8>().0.get(..n_vec);
-    if let (Some(cols), Some(y)) = (cols, y) {
-        // One column is row-major d = 1's layout: the same prefetch. With more columns it
-        // did not help (ARCHITECTURE.md, "Measured and rejected").
-        let far = PREFETCHES && D == 1 && (streamed || 8 * n_vec >= FAR_VALUES);
-        columns_small(cols, y, far.then_some(SMALL_PREFETCH_AHEAD / 8), w, b, out);
-    }
+    Some((cols?, data.y().as_chunks::<8>().0.get(..n_vec)?))
 }
 
 /// [`small`] over `D` columns of exactly as many vectors as `y`; with `ahead`, every other
@@ -341,11 +371,11 @@ fn columns_small<const D: usize>(
 ) {
     let n_vec = y.len();
     if let Some(ahead) = ahead {
-        let features = Columns::<D, true> { cols, y, ahead };
-        small::<D>(n_vec, features, y, false, w, b, out);
+        let features = Columns::<D, true, TILE_VECS> { cols, y, ahead };
+        small::<D, TILE_VECS>(n_vec, features, y, false, w, b, out);
     } else {
-        let features = Columns::<D, false> { cols, y, ahead: 0 };
-        small::<D>(n_vec, features, y, false, w, b, out);
+        let features = Columns::<D, false, TILE_VECS> { cols, y, ahead: 0 };
+        small::<D, TILE_VECS>(n_vec, features, y, false, w, b, out);
     }
 }
 
@@ -369,9 +399,9 @@ pub(super) fn rm_small<const D: usize>(
     } else {
         let interleaved = Rows::<D, false>::INTERLEAVED;
         if far {
-            small::<D>(n_vec, Rows::<D, true> { x, y }, y, interleaved, w, b, out);
+            small::<D, TILE_VECS>(n_vec, Rows::<D, true> { x, y }, y, interleaved, w, b, out);
         } else {
-            small::<D>(n_vec, Rows::<D, false> { x, y }, y, interleaved, w, b, out);
+            small::<D, TILE_VECS>(n_vec, Rows::<D, false> { x, y }, y, interleaved, w, b, out);
         }
     }
     let rows = x.chunks_exact(D).zip(data.y()).skip(8 * n_vec);
