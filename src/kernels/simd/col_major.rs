@@ -28,12 +28,7 @@ pub(super) fn cm_tiled<'a>(
         } else {
             cm_tiles::<CM_FOLD_VECS, 0>(data, w, b, out);
         }
-    } else if (10..16).contains(&data.d()) {
-        // Here the two sweeps ran at 1.7–2.6× the time of reading X and y from DRAM, with or
-        // without asking ahead by software (ARCHITECTURE.md has what was tried). One pass
-        // that reads every eight samples of all the columns and y side by side runs at
-        // 1.0–1.6× (the most without AVX, where it spills accumulators), with the same bits.
-        // At d = 9 and 16 the sweeps are as fast or faster.
+    } else if (LOCKSTEP_FROM..16).contains(&data.d()) {
         match data.d() {
             10 => cm_lockstep::<10>(data, w, b, out),
             11 => cm_lockstep::<11>(data, w, b, out),
@@ -55,6 +50,21 @@ pub(super) fn cm_tiled<'a>(
         cm_tiles::<CM_FOLD_VECS, 2>(data, w, b, out);
     }
 }
+
+/// From DRAM, column-major `d` = `LOCKSTEP_FROM`–15 runs in one pass that reads every eight
+/// samples of all the columns and `y` side by side ([`cm_lockstep`], the same bits). The
+/// two sweeps ran there at up to 1.7–2.6× the time of reading X and y, with or without asking
+/// ahead by software (ARCHITECTURE.md has what was tried); the one pass at 1.0–1.6×. It holds
+/// two accumulators per column: with AVX-512's 32 vector registers they fit, with 16 (AVX)
+/// or 8 `f32x8` (SSE2) they spill, and the one pass starts where it was faster than the
+/// sweeps in each build (BENCHMARKS.md). At d = 9 and 16 the sweeps are faster in all.
+const LOCKSTEP_FROM: usize = if cfg!(target_feature = "avx512vl") {
+    10
+} else if cfg!(target_feature = "avx") {
+    11
+} else {
+    12
+};
 
 /// The lines of the next tile's columns, asked for one at a time as the loops of the current
 /// tile pass, so that the memory is busy through both sweeps and not only the first.

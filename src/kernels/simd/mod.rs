@@ -5,7 +5,7 @@
 //!
 //! | data | kernel | file |
 //! |---|---|---|
-//! | column-major, `d ≤ 8`; row-major `d < 8` (gathered into feature vectors) | eight samples per vector, one pass | `small.rs` |
+//! | column-major, `d ≤ 8`; row-major `d < 8` (gathered into feature vectors); column-major `d` = 10–15 beyond the caches (from 11 or 12 with fewer registers; folds of 32 vectors) | eight samples per vector, one pass | `small.rs` |
 //! | column-major, `d > 8` | tiles of samples swept twice: residuals, then gradient from cache | `col_major.rs` |
 //! | row-major, `d ≥ 8` | blocks of eight rows, dot products across 8-wide chunks, a tile swept twice | `row_major.rs` |
 //! | row-major, `d` = 8, 16, 24, 32, with AVX, data within L2 | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |

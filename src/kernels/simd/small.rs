@@ -73,7 +73,7 @@ trait Features<const D: usize, const T: usize> {
     fn tile(&self, v0: usize) -> Option<Self::Tile<'_>>;
 }
 
-/// Vector `i` of one tile's features, `i <` [`TILE_VECS`]: read from arrays of that length,
+/// Vector `i` of one tile's features, `i <` the tile's length: read from arrays of that length,
 /// so the loads need no bounds check the compiler cannot see through. Without target flags
 /// (SSE2) the compiler kept a bounds select on every load of the column-major loop, which
 /// made column-major d = 4 12 % slower in a dependent's default profile than with fat LTO.
@@ -225,9 +225,10 @@ impl<const D: usize, const FAR: bool> Features<D, TILE_VECS> for Rows<'_, D, FAR
     }
 }
 
-/// Runs [`step`] over `n_vec` vectors (`features.at(v)` gives vector `v`'s features), tile
-/// by tile, even and odd vectors into separate accumulator sets, folding tile `k` into f64
-/// at `out.run(k)`.
+/// Runs [`step`] over `n_vec` vectors (`features.at(v)` gives vector `v`'s features), in
+/// tiles of `T` vectors ([`TILE_VECS`], or [`CM_FOLD_VECS`] for column-major `d > 8`), even
+/// and odd vectors into separate accumulator sets, folding tile `k` into f64 at
+/// `out.run(k)`.
 ///
 /// With `interleaved`, the features' lanes hold the samples in the order
 /// [`INTERLEAVED`](super::lanes::INTERLEAVED): `y` is loaded in that order and every sum put
@@ -326,8 +327,8 @@ pub(super) fn cm_small<'a, const D: usize>(
     }
 }
 
-/// Column-major `d > 8` from memory in one pass: [`small`] in folds of [`CM_FOLD_VECS`]
-/// vectors, which are `cm_tiled`'s sums in its order (its residual starts from the first
+/// Column-major `d > 8` from memory in one pass (`cm_tiled` says for which `d`): [`small`] in
+/// folds of [`CM_FOLD_VECS`] vectors, which are `cm_tiled`'s sums in its order (its residual starts from the first
 /// product, `small`'s without AVX from `0 +` it: only a zero's sign differs, which no sum
 /// shows), so the bits are `cm_tiled`'s.
 pub(super) fn cm_lockstep<'a, const D: usize>(
