@@ -197,3 +197,69 @@ proptest! {
         }
     }
 }
+
+/// Beyond the caches (2^20 values of `x` or more) the kernels take their from-memory paths:
+/// they ask for data ahead, and some shapes run in one pass where in cache they sweep each
+/// tile twice. A pass adds one value per sum for each of its runs of rows, in order, so the
+/// pass over the whole has the bits of passes over its runs (each within the caches) added
+/// in order.
+#[test]
+fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
+    use rand_core::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro128PlusPlus;
+    use steepest::{ColMajor, Dataset, RowMajor};
+    let mut rng = Xoshiro128PlusPlus::seed_from_u64(21);
+    // Uniform in [-1, 1) from the top 24 bits.
+    let mut uniform = move || (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
+    let shapes = [
+        (8, false),
+        (16, false),
+        (24, false),
+        (32, false),
+        (17, false),
+    ];
+    let shapes = shapes
+        .into_iter()
+        .chain([(12, true), (15, true), (16, true)]);
+    for (d, col_major) in shapes {
+        // Rows per run: a tile of the wide row-major kernel, a fold of 32 vectors of the
+        // column-major one.
+        let run = if col_major {
+            256
+        } else {
+            simd::row_major_tile(d)
+        };
+        let n = ((1 << 20) / d / run + 1) * run;
+        let ld = if col_major { n + 3 } else { n };
+        let x: Vec<f32> = (0..ld * d).map(|_| uniform()).collect();
+        let y: Vec<f32> = (0..n).map(|_| uniform()).collect();
+        let w: Vec<f32> = (0..d).map(|_| uniform()).collect();
+        let data: Dataset = if col_major {
+            ColMajor::new(&x[..(d - 1) * ld + n], &y, n, d, ld)
+                .unwrap()
+                .into()
+        } else {
+            RowMajor::new(&x[..n * d], &y, n, d).unwrap().into()
+        };
+        let mut g = vec![0.0; d];
+        let whole = simd::gradient(&data, &w, 0.25, &mut g).unwrap();
+        let (mut loss, mut bias, mut gs, mut gr) = (0.0, 0.0, vec![0.0; d], vec![0.0; d]);
+        for lo in (0..n).step_by(run) {
+            let s = simd::gradient(&data.rows(lo..lo + run).unwrap(), &w, 0.25, &mut gr).unwrap();
+            loss += s.loss;
+            bias += s.bias;
+            for (a, v) in gs.iter_mut().zip(&gr) {
+                *a += v;
+            }
+        }
+        let bits = |l: f64, b: f64, g: &[f64]| {
+            let g: Vec<u64> = g.iter().map(|v| v.to_bits()).collect();
+            (l.to_bits(), b.to_bits(), g)
+        };
+        assert_eq!(
+            bits(whole.loss, whole.bias, &g),
+            bits(loss, bias, &gs),
+            "d = {d}, column-major {col_major}"
+        );
+    }
+}

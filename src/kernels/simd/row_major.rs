@@ -1,4 +1,4 @@
-use super::pipelined::{add_loss_bias, rm_exact_pipelined};
+use super::pipelined::{add_loss_bias, rm_exact_one_pass, rm_exact_pipelined};
 use super::{
     FAR_VALUES, Out, RM_TILE_MAX, accumulate, all8, last, line_bunches, prefetch_l2_lines,
     row_major_tile,
@@ -134,6 +134,17 @@ fn rm_wide_c<const C: usize, const T: usize>(
         && let Some(wv) = &w_exact
     {
         rm_exact_pipelined::<C>(xs, ys, wv, bv, t, d, out);
+        tail_rows(x_tail, y_tail, d, w, b, out);
+        return;
+    }
+    // From memory, rows of whole chunks in one pass, asking for the rows ahead: 0.6–0.9× the
+    // two sweeps' time (BENCHMARKS.md). Without AVX, where an `f32x8` is two registers, only
+    // for one or two chunks: with three or four the accumulators spill (1.06–1.11×).
+    if far
+        && (C <= 2 || cfg!(target_feature = "avx"))
+        && let Some(wv) = &w_exact
+    {
+        rm_exact_one_pass::<C>(xs, ys, wv, bv, t, d, out);
         tail_rows(x_tail, y_tail, d, w, b, out);
         return;
     }
