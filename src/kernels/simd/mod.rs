@@ -9,6 +9,7 @@
 //! | column-major, `d > 8` | tiles of samples swept twice: residuals, then gradient from cache | `col_major.rs` |
 //! | row-major, `d ≥ 8` | blocks of eight rows, dot products across 8-wide chunks, a tile swept twice | `row_major.rs` |
 //! | row-major, `d` = 8, 16, 24, 32, with AVX, data within L2 | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |
+//! | row-major, `d` = 8–39 beyond the caches (with AVX; without, `d` = 8 and 16) | the same arithmetic in one pass: each group of eight rows' residuals, then its gradient terms | `row_major.rs`, `pipelined.rs` |
 //!
 //! This file holds the entry points, the tile sizes and prefetch distances, the helpers the
 //! kernels share and the scalar tails; `crate::kernels::lanes` holds the lane operations
@@ -28,7 +29,9 @@
 //!   with `d` a constant, and wider rows one copy per tail length `d mod 8`. The gradient of a
 //!   tile (at most 16 KiB of `x`) is added from L1, four chunks at a time.
 //! * **Beyond the caches** (more than 4 MiB of `x`) the kernels ask for the data
-//!   ahead by software prefetch, spread over their work.
+//!   ahead by software prefetch, spread over their work, and where two sweeps of a tile left
+//!   the memory idle through the second (row-major `d` = 8–39, column-major `d` = 10–15) they
+//!   make the same additions in one pass.
 //!
 //! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
 //! tails (`d mod 8`) are real values moved into lanes: no lane is ever zero-padded, so no
@@ -84,14 +87,16 @@ const RM_TILE_VALUES: usize = 4096;
 /// Data with at least this many values of `x` (4 MiB, beyond L2) are fetched ahead by
 /// software: from DRAM the loops hide little of their arithmetic behind the reads unless they
 /// ask ahead, while in cache the requests only cost time. Row-major `d < 8` (and column-major
-/// `d = 1`, the same layout) asks [`SMALL_PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
-/// left `d` = 5 and 6 at 1.4–1.5× the read); the two-sweep row-major kernel asks for the next
-/// tile at an even rate over both sweeps of the current one, and the pipelined kernel is not
-/// used. BENCHMARKS.md has the figures. A view that is a part of such data (a task of the
+/// `d = 1`, the same layout) asks [`PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
+/// left `d` = 5 and 6 at 1.4–1.5× the read), and so do rows of one to four whole chunks (and
+/// a tail), which run in one pass; the two-sweep row-major kernel asks for the next tile at
+/// an even rate over both sweeps of the current one, and the pipelined kernel is not used.
+/// Column-major `d` = 10–15 runs in one pass that reads the columns side by side.
+/// BENCHMARKS.md has the figures. A view that is a part of such data (a task of the
 /// parallel pass) or one of many batches read from memory (an engine's) is `streamed`: it
 /// takes these paths whatever its own size.
 const FAR_VALUES: usize = 1 << 20;
-const SMALL_PREFETCH_AHEAD: usize = 4096;
+const PREFETCH_AHEAD: usize = 4096;
 
 /// The longest chain of f32 additions into one accumulator in any kernel here, counting the
 /// merge of the two accumulator sets: `RM_TILE_MAX / 2 + 1` (the wide row-major gradient;

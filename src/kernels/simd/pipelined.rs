@@ -1,5 +1,5 @@
 use super::row_major::{add_pair, exact_residual, fold_sets};
-use super::{Out, RM_TILE_MAX, SMALL_PREFETCH_AHEAD, prefetch_l2_lines};
+use super::{Out, PREFETCH_AHEAD, RM_TILE_MAX, prefetch_l2_lines};
 use crate::kernels::Sums;
 use crate::kernels::lanes::{load, madd, widen_sum};
 use wide::f32x8;
@@ -75,7 +75,7 @@ pub(super) fn rm_exact_pipelined<const C: usize>(
 /// The tile loop of [`rm_wide_c`] for rows of exactly `C` chunks from memory, in one pass:
 /// each group of eight rows has its residuals formed and then, while the group is in L1, its
 /// row pairs' terms added into the tile's two accumulator sets; every group asks for the
-/// lines [`SMALL_PREFETCH_AHEAD`] values of `x` on into L2. The same additions in the same
+/// lines [`PREFETCH_AHEAD`] values of `x` on into L2. The same additions in the same
 /// order as the two-sweep tile, so the same bits. From DRAM the two-sweep tile left the
 /// memory idle through its gradient sweep (1.3–1.4× the time of reading `x` and `y`, with its
 /// prefetch spread over both sweeps); this pass takes 0.6–0.9× its time.
@@ -97,7 +97,7 @@ pub(super) fn rm_exact_one_pass<const C: usize>(
     for (ti, (xt, yt)) in groups.chunks(tg).zip(yg.chunks(tg)).enumerate() {
         let (mut a0, mut a1) = ([f32x8::ZERO; C], [f32x8::ZERO; C]);
         for (k, ((xg, y), rg)) in xt.iter().zip(yt).zip(&mut r).enumerate() {
-            let at = (ti * tg + k) * 8 * d + SMALL_PREFETCH_AHEAD;
+            let at = (ti * tg + k) * 8 * d + PREFETCH_AHEAD;
             if let Some(l) = xs.get(at..at + 8 * d) {
                 prefetch_l2_lines(l);
             }

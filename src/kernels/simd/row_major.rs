@@ -1,7 +1,7 @@
 use super::pipelined::{add_loss_bias, rm_exact_one_pass, rm_exact_pipelined};
 use super::{
-    FAR_VALUES, Out, RM_TILE_MAX, accumulate, all8, last, line_bunches, prefetch_l2_lines,
-    row_major_tile,
+    FAR_VALUES, Out, PREFETCH_AHEAD, RM_TILE_MAX, accumulate, all8, last, line_bunches,
+    prefetch_l2_lines, row_major_tile,
 };
 use crate::data::RowMajor;
 use crate::kernels::lanes::{
@@ -137,13 +137,12 @@ fn rm_wide_c<const C: usize, const T: usize>(
         tail_rows(x_tail, y_tail, d, w, b, out);
         return;
     }
-    // From memory, rows of whole chunks in one pass, asking for the rows ahead: 0.6–0.9× the
-    // two sweeps' time (BENCHMARKS.md). Without AVX, where an `f32x8` is two registers, only
-    // for one or two chunks: with three or four the accumulators spill (1.06–1.11×).
-    if far
-        && (C <= 2 || cfg!(target_feature = "avx"))
-        && let Some(wv) = &w_exact
-    {
+    // From memory, rows of one to four whole chunks (and a tail) in one pass, asking for the
+    // rows ahead: 0.6–1.0× the two sweeps' time (BENCHMARKS.md). Without AVX, where an
+    // `f32x8` is two registers, only rows of one or two chunks and no tail: with three or
+    // four chunks the accumulators spill (1.06–1.11×), and with a tail 1.09–1.34×.
+    let one_pass = far && C > 0 && (cfg!(target_feature = "avx") || (C <= 2 && T == 0));
+    if one_pass && let Some(wv) = &w_exact {
         rm_exact_one_pass::<C>(xs, ys, wv, bv, t, d, out);
         tail_rows(x_tail, y_tail, d, w, b, out);
         return;
@@ -158,7 +157,7 @@ fn rm_wide_c<const C: usize, const T: usize>(
         let rg = r_buf.as_chunks_mut::<8>().0;
         // The next tile, asked for into L2 at an even rate over both sweeps: a share of its
         // lines during the residuals, the rest during the gradient.
-        let next = if far {
+        let next = if far && !one_pass {
             let rest = xs.get((ti + 1) * t * d..).unwrap_or(&[]);
             rest.get(..t * d).unwrap_or(rest)
         } else {
@@ -173,7 +172,25 @@ fn rm_wide_c<const C: usize, const T: usize>(
         let mut pf1 = line_bunches(next1, yt.len() / 8);
         // Gradient of the d mod 8 tail features, lanes = rows, accumulated as the rows pass.
         let mut tail = [f32x8::ZERO; 7];
-        if let Some(wv) = &w_exact {
+        // With `one_pass`: the gradient of the C chunks, accumulated as the rows pass.
+        let (mut a0, mut a1) = ([f32x8::ZERO; C], [f32x8::ZERO; C]);
+        if one_pass {
+            let groups = xt.chunks_exact((8 * d).max(1)).zip(yg);
+            for (k, ((xg, yg), rg)) in groups.zip(rg).enumerate() {
+                let at = start + k * 8 * d + PREFETCH_AHEAD;
+                if let Some(l) = xs.get(at..at + 8 * d) {
+                    prefetch_l2_lines(l);
+                }
+                *rg = group_residual(xg, d, wc, wt, bv, load(yg), &mut tail).to_array();
+                let pairs = xg.chunks_exact((2 * d).max(1)).zip(rg.as_chunks::<2>().0);
+                for (pair, &[r0, r1]) in pairs {
+                    let (xe, xo) = pair.split_at_checked(d).unwrap_or((&[], &[]));
+                    if let (Some(xe), Some(xo)) = (segment::<C>(xe, 0), segment::<C>(xo, 0)) {
+                        add_pair(&mut a0, &mut a1, xe, xo, r0, r1);
+                    }
+                }
+            }
+        } else if let Some(wv) = &w_exact {
             let groups = xt.as_chunks::<8>().0.as_chunks::<C>().0.as_chunks::<8>().0;
             for ((xg, yg), rg) in groups.iter().zip(yg).zip(rg) {
                 if let Some(c) = pf1.next() {
@@ -194,7 +211,9 @@ fn rm_wide_c<const C: usize, const T: usize>(
         let (grad, s) = out.run(ti);
         add_loss_bias(rt.as_chunks::<8>().0, s);
         let (gc, gt) = grad.get_mut(..d).unwrap_or(&mut []).as_chunks_mut::<8>();
-        if SPECIALISED && C > 0 {
+        if one_pass {
+            fold_sets(gc, &a0, &a1);
+        } else if SPECIALISED && C > 0 {
             // One block of at most four chunks: straight to it, with `d` a constant.
             chunk_block::<C>(xt, d, 0, rt, gc, next2);
         } else {

@@ -1,6 +1,4 @@
-use super::{
-    CM_FOLD_VECS, FAR_VALUES, Out, SMALL_PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample,
-};
+use super::{CM_FOLD_VECS, FAR_VALUES, Out, PREFETCH_AHEAD, TILE_VECS, all, all8, tail_sample};
 use crate::data::{ColumnView, RowMajor};
 use crate::kernels::lanes::{
     INTERLEAVES, PREFETCHES, amap, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
@@ -177,7 +175,7 @@ impl<const D: usize, const FAR: bool, const T: usize> TileFeatures<D>
 
 /// Row-major rows of `D < 8` values gathered into feature vectors (`D = 4` with AVX2: each
 /// vector's rows as four whole loads, the lanes interleaved). With `FAR`, every other vector
-/// (one cache line of y, `D` of x) asks for the lines [`SMALL_PREFETCH_AHEAD`] values of x
+/// (one cache line of y, `D` of x) asks for the lines [`PREFETCH_AHEAD`] values of x
 /// ahead, and the matching line of y.
 struct Rows<'a, const D: usize, const FAR: bool> {
     x: &'a [f32],
@@ -197,11 +195,11 @@ impl<const D: usize, const FAR: bool> Features<D, TILE_VECS> for Rows<'_, D, FAR
     #[inline(always)]
     fn at(&self, v: usize) -> [f32x8; D] {
         if FAR && v.is_multiple_of(2) {
-            let first = D * v / 2 + SMALL_PREFETCH_AHEAD / 16;
+            let first = D * v / 2 + PREFETCH_AHEAD / 16;
             for l in self.x.as_chunks::<16>().0.iter().skip(first).take(D) {
                 prefetch(l);
             }
-            if let Some(l) = self.y.get(v + SMALL_PREFETCH_AHEAD / (8 * D)) {
+            if let Some(l) = self.y.get(v + PREFETCH_AHEAD / (8 * D)) {
                 prefetch(l);
             }
         }
@@ -323,7 +321,7 @@ pub(super) fn cm_small<'a, const D: usize>(
         // One column is row-major d = 1's layout: the same prefetch. With more columns it
         // did not help (ARCHITECTURE.md, "Measured and rejected").
         let far = PREFETCHES && D == 1 && (streamed || 8 * y.len() >= FAR_VALUES);
-        columns_small(cols, y, far.then_some(SMALL_PREFETCH_AHEAD / 8), w, b, out);
+        columns_small(cols, y, far.then_some(PREFETCH_AHEAD / 8), w, b, out);
     }
 }
 
@@ -394,7 +392,7 @@ pub(super) fn rm_small<const D: usize>(
     if D == 1 {
         // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
         if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
-            let ahead = far.then_some(SMALL_PREFETCH_AHEAD / 8);
+            let ahead = far.then_some(PREFETCH_AHEAD / 8);
             columns_small::<1>([xc], yc, ahead, w, b, out);
         }
     } else {
