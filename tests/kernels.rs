@@ -212,9 +212,8 @@ fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
     // Uniform in [-1, 1) from the top 24 bits.
     let mut uniform = move || (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
     let row_major = [8, 12, 16, 17, 24, 32, 39, 40, 64, 300].map(|d| (d, false));
-    let shapes = row_major
-        .into_iter()
-        .chain([(12, true), (15, true), (16, true)]);
+    let col_major = [10, 12, 15, 16, 17, 24, 31, 32].map(|d| (d, true));
+    let shapes = row_major.into_iter().chain(col_major);
     for (d, col_major) in shapes {
         // Rows per run: a tile of the wide row-major kernel, a fold of 32 vectors of the
         // column-major one.

@@ -28,14 +28,30 @@ pub(super) fn cm_tiled<'a>(
         } else {
             cm_tiles::<CM_FOLD_VECS, 0>(data, w, b, out);
         }
-    } else if (LOCKSTEP_FROM..16).contains(&data.d()) {
+    } else if lockstep(data.d()) {
         match data.d() {
             10 => cm_lockstep::<10>(data, w, b, out),
             11 => cm_lockstep::<11>(data, w, b, out),
             12 => cm_lockstep::<12>(data, w, b, out),
             13 => cm_lockstep::<13>(data, w, b, out),
             14 => cm_lockstep::<14>(data, w, b, out),
-            _ => cm_lockstep::<15>(data, w, b, out),
+            15 => cm_lockstep::<15>(data, w, b, out),
+            16 => cm_lockstep::<16>(data, w, b, out),
+            17 => cm_lockstep::<17>(data, w, b, out),
+            18 => cm_lockstep::<18>(data, w, b, out),
+            19 => cm_lockstep::<19>(data, w, b, out),
+            20 => cm_lockstep::<20>(data, w, b, out),
+            21 => cm_lockstep::<21>(data, w, b, out),
+            22 => cm_lockstep::<22>(data, w, b, out),
+            23 => cm_lockstep::<23>(data, w, b, out),
+            24 => cm_lockstep::<24>(data, w, b, out),
+            25 => cm_lockstep::<25>(data, w, b, out),
+            26 => cm_lockstep::<26>(data, w, b, out),
+            27 => cm_lockstep::<27>(data, w, b, out),
+            28 => cm_lockstep::<28>(data, w, b, out),
+            29 => cm_lockstep::<29>(data, w, b, out),
+            30 => cm_lockstep::<30>(data, w, b, out),
+            _ => cm_lockstep::<31>(data, w, b, out),
         }
     } else if data.d() < 16 {
         // From DRAM, tiles of one fold with the next asked for by software keep the memory
@@ -51,20 +67,28 @@ pub(super) fn cm_tiled<'a>(
     }
 }
 
-/// From DRAM, column-major `d` = `LOCKSTEP_FROM`–15 runs in one pass that reads every eight
-/// samples of all the columns and `y` side by side ([`cm_lockstep`], the same bits). The
-/// two sweeps ran there at up to 1.7–2.6× the time of reading X and y, with or without asking
-/// ahead by software (ARCHITECTURE.md has what was tried); the one pass at 1.0–1.6×. It holds
-/// two accumulators per column: with AVX-512's 32 vector registers they fit, with 16 (AVX)
-/// or 8 `f32x8` (SSE2) they spill, and the one pass starts where it was faster than the
-/// sweeps in each build (BENCHMARKS.md). At d = 9 and 16 the sweeps are faster in all.
-const LOCKSTEP_FROM: usize = if cfg!(target_feature = "avx512vl") {
-    10
-} else if cfg!(target_feature = "avx") {
-    11
-} else {
-    12
-};
+/// Whether column-major data with `d` columns run in one pass from DRAM, every eight samples
+/// of all the columns and `y` read side by side ([`cm_lockstep`], the same bits). The two
+/// sweeps per tile ran at up to 1.7–2.6× the time of reading X and y there, with or without
+/// asking ahead by software (ARCHITECTURE.md has what was tried), except where `d` is a
+/// multiple of 16; the one pass at 1.0–1.4× with AVX. It holds two accumulators per column:
+/// with AVX-512's 32 vector registers up to 15 columns fit, with 16 (AVX) or 8 `f32x8`
+/// (SSE2) fewer. Each build takes it where it was faster than the sweeps (BENCHMARKS.md):
+/// from d = 10, 11 and 12 up to 31 with AVX, up to 23 without, where at d = 16 it took 1.17×
+/// the sweeps' time, at 24 0.98–1.05× and at 28 1.42×. From 32 columns on the sweeps are as
+/// fast or faster.
+const fn lockstep(d: usize) -> bool {
+    let avx = cfg!(target_feature = "avx");
+    let from = if cfg!(target_feature = "avx512vl") {
+        10
+    } else if avx {
+        11
+    } else {
+        12
+    };
+    let to = if avx { 32 } else { 24 };
+    from <= d && d < to && (avx || d != 16)
+}
 
 /// The lines of the next tile's columns, asked for one at a time as the loops of the current
 /// tile pass, so that the memory is busy through both sweeps and not only the first.

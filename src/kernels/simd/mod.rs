@@ -53,7 +53,7 @@ mod small;
 
 use crate::data::{ColMajor, ColSlices, ColumnView, Dataset, RowMajor};
 use crate::error::Error;
-use crate::kernels::lanes::{amap, prefetch_l2, smadd};
+use crate::kernels::lanes::{prefetch_l2, smadd};
 use crate::kernels::{Sums, check_params, finish};
 use col_major::cm_tiled;
 use row_major::rm_wide;
@@ -447,14 +447,6 @@ fn prefetch_l2_lines(x: &[f32]) {
     for line in x.iter().step_by(16) {
         prefetch_l2(line);
     }
-}
-
-/// All of them, if none is missing.
-#[inline(always)]
-fn all<T: Copy + Default, const N: usize>(a: [Option<T>; N]) -> Option<[T; N]> {
-    a.iter()
-        .all(Option::is_some)
-        .then(|| amap(a, Option::unwrap_or_default))
 }
 
 /// All eight, if none is missing.
