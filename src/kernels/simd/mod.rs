@@ -5,7 +5,7 @@
 //!
 //! | data | kernel | file |
 //! |---|---|---|
-//! | column-major, `d ≤ 8`; row-major `d < 8` (gathered into feature vectors); column-major `d` = 10–15 beyond the caches (from 11 or 12 with fewer registers; folds of 32 vectors) | eight samples per vector, one pass | `small.rs` |
+//! | column-major, `d ≤ 8`; row-major `d < 8` (gathered into feature vectors); column-major `d` = 10–31 beyond the caches (fewer with fewer registers; folds of 32 vectors) | eight samples per vector, one pass | `small.rs` |
 //! | column-major, `d > 8` | tiles of samples swept twice: residuals, then gradient from cache | `col_major.rs` |
 //! | row-major, `d ≥ 8` | blocks of eight rows, dot products across 8-wide chunks, a tile swept twice | `row_major.rs` |
 //! | row-major, `d` = 8, 16, 24, 32, with AVX, data within L2 | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |
@@ -30,7 +30,7 @@
 //!   tile (at most 16 KiB of `x`) is added from L1, four chunks at a time.
 //! * **Beyond the caches** (more than 4 MiB of `x`) the kernels ask for the data
 //!   ahead by software prefetch, spread over their work, and where two sweeps of a tile left
-//!   the memory idle through the second (row-major `d` = 8–39, column-major `d` = 10–15) they
+//!   the memory idle through the second (row-major `d` = 8–39, column-major `d` = 10–31) they
 //!   make the same additions in one pass.
 //!
 //! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
@@ -91,10 +91,10 @@ const RM_TILE_VALUES: usize = 4096;
 /// left `d` = 5 and 6 at 1.4–1.5× the read), and so do rows of one to four whole chunks (and
 /// a tail), which run in one pass; the two-sweep row-major kernel asks for the next tile at
 /// an even rate over both sweeps of the current one, and the pipelined kernel is not used.
-/// Column-major `d` = 10–15 runs in one pass that reads the columns side by side.
-/// BENCHMARKS.md has the figures. A view that is a part of such data (a task of the
-/// parallel pass) or one of many batches read from memory (an engine's) is `streamed`: it
-/// takes these paths whatever its own size.
+/// Column-major `d` = 10–31 runs in one pass that reads the columns side by side, each asked
+/// for 2 KiB ahead. BENCHMARKS.md has the figures. A view that is a part of such data (a task
+/// of the parallel pass) or one of many batches read from memory (an engine's) is `streamed`:
+/// it takes these paths whatever its own size.
 const FAR_VALUES: usize = 1 << 20;
 const PREFETCH_AHEAD: usize = 4096;
 
