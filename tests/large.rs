@@ -58,8 +58,9 @@ fn million_rows_within_bound_at_zero_and_at_the_optimum() {
 
 /// With more than 2^20 values of `x` the kernels prefetch (row-major `d < 8` and
 /// column-major `d = 1` ahead of the data, the wide row-major kernel and column-major
-/// `d ≥ 16` the next tile while they work on the current one) and column-major `d = 10–15`
-/// runs in one pass, which the shapes of the property tests never reach: held to the
+/// `d ≥ 16` the next tile while they work on the current one) and row-major `d = 8–39` and
+/// column-major `d = 10–31` run in one pass (asking ahead too), which the shapes of the
+/// property tests never reach: held to the
 /// reference's bound here, at an offset into a NaN-poisoned buffer and with a sample tail, so
 /// a load outside the view or a wrong index shows. (The prefetches themselves change no
 /// value; the loops around them are what this checks.)
