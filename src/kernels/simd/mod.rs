@@ -8,8 +8,8 @@
 //! | column-major, `d ≤ 8`; row-major `d < 8` (gathered into feature vectors); column-major `d` = 10–31 beyond the caches (fewer with fewer registers; folds of 32 vectors) | eight samples per vector, one pass | `small.rs` |
 //! | column-major, `d > 8` | tiles of samples swept twice: residuals, then gradient from cache | `col_major.rs` |
 //! | row-major, `d ≥ 8` | blocks of eight rows, dot products across 8-wide chunks, a tile swept twice | `row_major.rs` |
-//! | row-major, `d` = 8, 16, 24, 32, with AVX, data within L2 | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |
-//! | row-major, `d` = 8–39 beyond the caches (with AVX; without, `d` = 8 and 16) | the same arithmetic in one pass: each group of eight rows' residuals, then its gradient terms | `row_major.rs`, `pipelined.rs` |
+//! | row-major, `d` = 8, 16, 24, 32, 40, 48, 56 (and 64 with AVX-512), with AVX, data within L2 | the same arithmetic software-pipelined: one tile's gradient with the next tile's residuals | `pipelined.rs` |
+//! | row-major, `d` = 8–39, 40, 48, 56 (and 64 with AVX-512) beyond the caches (with AVX; without, `d` = 8 and 16) | the same arithmetic in one pass: each group of eight rows' residuals, then its gradient terms | `row_major.rs`, `pipelined.rs` |
 //!
 //! This file holds the entry points, the tile sizes and prefetch distances, the helpers the
 //! kernels share and the scalar tails; `crate::kernels::lanes` holds the lane operations
@@ -25,12 +25,14 @@
 //! * **Blocks of eight rows.** Each row's dot product runs over its 8-wide chunks in one
 //!   accumulator, starting from the first chunk's product; the eight accumulators are summed
 //!   in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. Rows of whole chunks are fixed-size
-//!   arrays with `w` in registers; on x86 every other `d` below 40 has a copy of the kernel
-//!   with `d` a constant, and wider rows one copy per tail length `d mod 8`. The gradient of a
+//!   arrays with `w` in registers (up to four chunks, and with AVX up to seven, or eight with
+//!   AVX-512); on x86 every other `d` below 40 has a copy of the kernel with `d` a constant,
+//!   and wider rows one copy per tail length `d mod 8`. The gradient of a
 //!   tile (at most 16 KiB of `x`) is added from L1, four chunks at a time.
 //! * **Beyond the caches** (more than 4 MiB of `x`) the kernels ask for the data
 //!   ahead by software prefetch, spread over their work, and where two sweeps of a tile left
-//!   the memory idle through the second (row-major `d` = 8–39, column-major `d` = 10–31) they
+//!   the memory idle through the second (row-major `d` = 8–39 and rows of five to eight whole
+//!   chunks, column-major `d` = 10–31) they
 //!   make the same additions in one pass.
 //!
 //! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
@@ -89,7 +91,7 @@ const RM_TILE_VALUES: usize = 4096;
 /// ask ahead, while in cache the requests only cost time. Row-major `d < 8` (and column-major
 /// `d = 1`, the same layout) asks [`PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
 /// left `d` = 5 and 6 at 1.4–1.5× the read), and so do rows of one to four whole chunks (and
-/// a tail), which run in one pass; the two-sweep row-major kernel asks for the next tile at
+/// a tail) and, with AVX, of five to seven (eight with AVX-512), which run in one pass; the two-sweep row-major kernel asks for the next tile at
 /// an even rate over both sweeps of the current one, and the pipelined kernel is not used.
 /// Column-major `d` = 10–31 runs in one pass that reads the columns side by side, each asked
 /// for 2 KiB ahead. BENCHMARKS.md has the figures. A view that is a part of such data (a task

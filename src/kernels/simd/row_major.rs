@@ -22,10 +22,23 @@ use wide::f32x8;
 /// through [`tile_gradient`].
 const SPECIALISED: bool = cfg!(any(target_arch = "x86", target_arch = "x86_64"));
 
-/// Whether rows of exactly 8, 16, 24 or 32 features take [`rm_exact_pipelined`] when the data
-/// are within the caches: with AVX on x86. Without AVX an `f32x8` is two registers and the pipelined step's two halves do not
-/// fit in the sixteen, so the two-sweep tile is faster there.
+/// Whether rows of exactly one to four chunks (and five to eight, see [`MORE_CHUNKS`]) take
+/// [`rm_exact_pipelined`] when the data are within the caches: with AVX on x86. Without AVX
+/// an `f32x8` is two registers and the pipelined step's two halves do not fit in the sixteen,
+/// so the two-sweep tile is faster there.
 const PIPELINED: bool = SPECIALISED && cfg!(target_feature = "avx");
+
+/// Whether rows of exactly 5, 6 or 7 chunks (d = 40, 48, 56) get a copy of their own, `w` in
+/// registers: the pipelined tile in cache, the one pass from memory. With AVX, where they took
+/// 0.6–0.7× the generic two-sweep tile's time in cache and 0.8–0.97× from DRAM (the generic
+/// tile ran at 1.45–1.7× the read there). Without AVX the two sweeps of a copy of its own
+/// were no faster everywhere (0.77–1.05×), and those builds keep the generic tile.
+const MORE_CHUNKS: bool = PIPELINED;
+
+/// Whether rows of exactly 8 chunks (d = 64) get a copy of their own: with AVX-512's 32
+/// vector registers (0.72× the generic tile's time in cache, as fast from DRAM). With AVX's
+/// 16 the one pass from DRAM took 1.2× the generic tile's time.
+const EIGHT_CHUNKS: bool = PIPELINED && cfg!(target_feature = "avx512vl");
 
 /// Tile `k` of the call adds into `out.run(k)`.
 pub(super) fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out, streamed: bool) {
@@ -34,6 +47,10 @@ pub(super) fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out
         16 => rm_wide_c::<2, 0>(data, w, b, out, streamed),
         24 => rm_wide_c::<3, 0>(data, w, b, out, streamed),
         32 => rm_wide_c::<4, 0>(data, w, b, out, streamed),
+        40 if MORE_CHUNKS => rm_wide_c::<5, 0>(data, w, b, out, streamed),
+        48 if MORE_CHUNKS => rm_wide_c::<6, 0>(data, w, b, out, streamed),
+        56 if MORE_CHUNKS => rm_wide_c::<7, 0>(data, w, b, out, streamed),
+        64 if EIGHT_CHUNKS => rm_wide_c::<8, 0>(data, w, b, out, streamed),
         d if SPECIALISED && d < 40 => match d {
             9 => rm_wide_c::<1, 1>(data, w, b, out, streamed),
             10 => rm_wide_c::<1, 2>(data, w, b, out, streamed),
@@ -137,8 +154,9 @@ fn rm_wide_c<const C: usize, const T: usize>(
         tail_rows(x_tail, y_tail, d, w, b, out);
         return;
     }
-    // From memory, rows of one to four whole chunks (and a tail) in one pass, asking for the
-    // rows ahead: 0.6–1.0× the two sweeps' time (BENCHMARKS.md). Without AVX, where an
+    // From memory, rows of one to four whole chunks (and a tail), or five to eight and no
+    // tail, in one pass, asking for the rows ahead: 0.6–1.0× the two sweeps' time
+    // (BENCHMARKS.md). Without AVX, where an
     // `f32x8` is two registers, only rows of one or two chunks and no tail: with three or
     // four chunks the accumulators spill (1.06–1.11×), and with a tail 1.09–1.34×.
     let one_pass = far && C > 0 && (cfg!(target_feature = "avx") || (C <= 2 && T == 0));
