@@ -16,8 +16,15 @@ B=ci/dependent/target/profile-default/release/probe
 shapes=("$@")
 [ ${#shapes[@]} -gt 0 ] || shapes=(rm:1 rm:4 rm:8 rm:16 rm:17 rm:64 rm:256 cm:1 cm:4 cm:16 cm:64 cm:256)
 for s in "${shapes[@]}"; do
-    for _ in $(seq "$ROUNDS"); do
-        echo "$s $("$A" "$s" | cut -d= -f2) $("$B" "$s" | cut -d= -f2)"
+    for r in $(seq "$ROUNDS"); do
+        # The two builds in turn, each first in every other round: from DRAM the process that
+        # runs second can find memory in a different state.
+        if (( r % 2 )); then
+            a=$("$A" "$s" | cut -d= -f2); b=$("$B" "$s" | cut -d= -f2)
+        else
+            b=$("$B" "$s" | cut -d= -f2); a=$("$A" "$s" | cut -d= -f2)
+        fi
+        echo "$s $a $b"
     done
 done | python3 -c '
 import sys, statistics, collections
