@@ -27,13 +27,12 @@
 //!   in the order `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`. Rows of whole chunks are fixed-size
 //!   arrays with `w` in registers (up to four chunks, and with AVX up to seven, or eight with
 //!   AVX-512); on x86 every other `d` below 40 has a copy of the kernel with `d` a constant,
-//!   and wider rows one copy per tail length `d mod 8`. The gradient of a
-//!   tile (at most 16 KiB of `x`) is added from L1, four chunks at a time.
-//! * **Beyond the caches** (more than 4 MiB of `x`) the kernels ask for the data
-//!   ahead by software prefetch, spread over their work, and where two sweeps of a tile left
-//!   the memory idle through the second (row-major `d` = 8–39 and rows of five to eight whole
-//!   chunks, column-major `d` = 10–31) they
-//!   make the same additions in one pass.
+//!   and wider rows one copy per tail length `d mod 8`. The gradient of a tile (at most
+//!   16 KiB of `x`) is added from L1, four chunks at a time.
+//! * **Beyond the caches** (more than 4 MiB of `x`) the kernels ask for the data ahead by
+//!   software prefetch, spread over their work, and where two sweeps of a tile left the memory
+//!   idle through the second (row-major `d` = 8–39 and rows of five to eight whole chunks,
+//!   column-major `d` = 10–31) they make the same additions in one pass.
 //!
 //! Sample tails (`n mod 8`) go through scalar code with the same residual arithmetic. Feature
 //! tails (`d mod 8`) are real values moved into lanes: no lane is ever zero-padded, so no
@@ -91,8 +90,9 @@ const RM_TILE_VALUES: usize = 4096;
 /// ask ahead, while in cache the requests only cost time. Row-major `d < 8` (and column-major
 /// `d = 1`, the same layout) asks [`PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
 /// left `d` = 5 and 6 at 1.4–1.5× the read), and so do rows of one to four whole chunks (and
-/// a tail) and, with AVX, of five to seven (eight with AVX-512), which run in one pass; the two-sweep row-major kernel asks for the next tile at
-/// an even rate over both sweeps of the current one, and the pipelined kernel is not used.
+/// a tail) and, with AVX, of five to seven (eight with AVX-512), which run in one pass; the
+/// two-sweep row-major kernel asks for the next tile at an even rate over both sweeps of the
+/// current one, and the pipelined kernel is not used.
 /// Column-major `d` = 10–31 runs in one pass that reads the columns side by side, each asked
 /// for 2 KiB ahead. BENCHMARKS.md has the figures. A view that is a part of such data (a task
 /// of the parallel pass) or one of many batches read from memory (an engine's) is `streamed`:
