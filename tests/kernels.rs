@@ -198,9 +198,9 @@ proptest! {
     }
 }
 
-/// Beyond the caches (2^20 values of `x` or more) the kernels take their from-memory paths:
-/// they ask for data ahead, and some shapes run in one pass where in cache they sweep each
-/// tile twice. A pass adds one value per sum for each of its runs of rows, in order, so the
+/// Beyond the caches (2^20 values of `x` or more; 2^23 for column-major d = 2–8) the kernels
+/// take their from-memory paths: they ask for data ahead, and some shapes run in one pass
+/// where in cache they sweep each tile twice. A pass adds one value per sum for each of its runs of rows, in order, so the
 /// pass over the whole has the bits of passes over its runs (each within the caches) added
 /// in order.
 #[test]
@@ -212,17 +212,23 @@ fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
     // Uniform in [-1, 1) from the top 24 bits.
     let mut uniform = move || (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
     let row_major = [8, 12, 16, 17, 24, 32, 39, 40, 48, 56, 64, 300].map(|d| (d, false));
-    let col_major = [10, 12, 15, 16, 17, 24, 31, 32].map(|d| (d, true));
+    let col_major = [2, 4, 8, 10, 12, 15, 16, 17, 24, 31, 32].map(|d| (d, true));
     let shapes = row_major.into_iter().chain(col_major);
     for (d, col_major) in shapes {
         // Rows per run: a tile of the wide row-major kernel, a fold of 32 vectors of the
         // column-major one.
-        let run = if col_major {
-            256
-        } else {
-            simd::row_major_tile(d)
+        let run = match (col_major, d) {
+            (true, ..=8) => simd::TILE,
+            (true, _) => 256,
+            (false, _) => simd::row_major_tile(d),
         };
-        let n = ((1 << 20) / d / run + 1) * run;
+        // Column-major d = 2–8 asks ahead from 32 MiB of `x` on, the others from 4 MiB.
+        let values = if col_major && d <= 8 {
+            8 << 20
+        } else {
+            1 << 20
+        };
+        let n = (values / d / run + 1) * run;
         let ld = if col_major { n + 3 } else { n };
         let x: Vec<f32> = (0..ld * d).map(|_| uniform()).collect();
         let y: Vec<f32> = (0..n).map(|_| uniform()).collect();

@@ -322,12 +322,25 @@ pub(super) fn cm_small<'a, const D: usize>(
     streamed: bool,
 ) {
     if let Some((cols, y)) = vectors::<D>(data) {
-        // One column is row-major d = 1's layout: the same prefetch. With more columns it
-        // did not help (ARCHITECTURE.md, "Measured and rejected").
-        let far = PREFETCHES && D == 1 && (streamed || 8 * y.len() >= FAR_VALUES);
+        // From memory every column and `y` are asked for 16 KiB ahead. One column is
+        // row-major d = 1's layout, with its threshold. With more columns the requests cost
+        // more than they save while the data are in L3 (8 MiB of `x`: 1.2–1.5× the time with
+        // AVX-512), so those ask ahead only from 32 MiB of `x` on: 0.6–0.9× the time at
+        // 32–256 MiB (BENCHMARKS.md). A view that is part of more data (`streamed`) may be
+        // in L3, and does not.
+        let values = (8 * y.len()).saturating_mul(D);
+        let far = PREFETCHES
+            && match D {
+                1 => streamed || values >= FAR_VALUES,
+                _ => values >= FAR_L3_VALUES,
+            };
         columns_small(cols, y, far.then_some(PREFETCH_AHEAD / 8), w, b, out);
     }
 }
+
+/// Values of `x` (32 MiB, beyond an L3 of that size) from which column-major `d` = 2–8
+/// asks for its columns ahead.
+const FAR_L3_VALUES: usize = 8 * FAR_VALUES;
 
 /// Column-major `d > 8` from memory in one pass (`cm_tiled` says for which `d`): [`small`] in
 /// folds of [`CM_FOLD_VECS`] vectors, which are `cm_tiled`'s sums in its order (its residual
