@@ -89,7 +89,8 @@ const RM_TILE_VALUES: usize = 4096;
 /// software: from DRAM the loops hide little of their arithmetic behind the reads unless they
 /// ask ahead, while in cache the requests only cost time. Row-major `d < 8` (and column-major
 /// `d = 1`, the same layout) asks [`PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
-/// left `d` = 5 and 6 at 1.4–1.5× the read), and so do rows of one to four whole chunks (and
+/// left `d` = 5 and 6 at 1.4–1.5× the read), column-major `d` = 2–8 each column as far, but
+/// only from 32 MiB of `x` on (in L3 the requests cost more than they saved), and so do rows of one to four whole chunks (and
 /// a tail) and, with AVX, of five to seven (eight with AVX-512), which run in one pass; the
 /// two-sweep row-major kernel asks for the next tile at an even rate over both sweeps of the
 /// current one, and the pipelined kernel is not used.
