@@ -87,17 +87,22 @@ const RM_TILE_MAX: usize = 256;
 const RM_TILE_VALUES: usize = 4096;
 /// Data with at least this many values of `x` (4 MiB, beyond L2) are fetched ahead by
 /// software: from DRAM the loops hide little of their arithmetic behind the reads unless they
-/// ask ahead, while in cache the requests only cost time. Row-major `d < 8` (and column-major
-/// `d = 1`, the same layout) asks [`PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB
-/// left `d` = 5 and 6 at 1.4–1.5× the read), column-major `d` = 2–8 each column as far, but
-/// only from 32 MiB of `x` on (in L3 the requests cost more than they saved), and so do rows of one to four whole chunks (and
-/// a tail) and, with AVX, of five to seven (eight with AVX-512), which run in one pass; the
-/// two-sweep row-major kernel asks for the next tile at an even rate over both sweeps of the
-/// current one, and the pipelined kernel is not used.
-/// Column-major `d` = 10–31 runs in one pass that reads the columns side by side, each asked
-/// for 2 KiB ahead. BENCHMARKS.md has the figures. A view that is a part of such data (a task
-/// of the parallel pass) or one of many batches read from memory (an engine's) is `streamed`:
-/// it takes these paths whatever its own size.
+/// ask ahead, while in cache the requests only cost time.
+///
+/// * Row-major `d < 8` (and column-major `d = 1`, the same layout) asks [`PREFETCH_AHEAD`]
+///   values (16 KiB) of `x` ahead (4 KiB left `d` = 5 and 6 at 1.4–1.5× the read), and so
+///   do rows of one to four whole chunks (and a tail) and, with AVX, of five to seven (eight
+///   with AVX-512), which run in one pass.
+/// * Column-major `d` = 2–8 asks for each column as far ahead, but only from 32 MiB of `x`
+///   on: in L3 the requests cost more than they saved.
+/// * The two-sweep row-major kernel asks for the next tile at an even rate over both sweeps
+///   of the current one, and the pipelined kernel is not used.
+/// * Column-major `d` = 10–31 runs in one pass that reads the columns side by side, each
+///   asked for 2 KiB ahead.
+///
+/// BENCHMARKS.md has the figures. A view that is a part of such data (a task of the parallel
+/// pass) or one of many batches read from memory (an engine's) is `streamed`: it takes these
+/// paths whatever its own size (column-major `d` = 2–8 excepted).
 const FAR_VALUES: usize = 1 << 20;
 const PREFETCH_AHEAD: usize = 4096;
 
