@@ -200,9 +200,9 @@ proptest! {
 
 /// Beyond the caches (2^20 values of `x` or more; 2^23 for column-major d = 2–8) the kernels
 /// take their from-memory paths: they ask for data ahead, and some shapes run in one pass
-/// where in cache they sweep each tile twice. A pass adds one value per sum for each of its runs of rows, in order, so the
-/// pass over the whole has the bits of passes over its runs (each within the caches) added
-/// in order.
+/// where in cache they sweep each tile twice. A pass adds one value per sum for each of its
+/// runs of rows, in order, so the pass over the whole has the bits of passes over its runs
+/// (each within the caches) added in order.
 #[test]
 fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
     use rand_core::{Rng, SeedableRng};
@@ -215,18 +215,13 @@ fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
     let col_major = [2, 4, 8, 10, 12, 15, 16, 17, 24, 31, 32].map(|d| (d, true));
     let shapes = row_major.into_iter().chain(col_major);
     for (d, col_major) in shapes {
-        // Rows per run: a tile of the wide row-major kernel, a fold of 32 vectors of the
-        // column-major one.
-        let run = match (col_major, d) {
-            (true, ..=8) => simd::TILE,
-            (true, _) => 256,
-            (false, _) => simd::row_major_tile(d),
-        };
-        // Column-major d = 2–8 asks ahead from 32 MiB of `x` on, the others from 4 MiB.
-        let values = if col_major && d <= 8 {
-            8 << 20
-        } else {
-            1 << 20
+        // Rows per run (a tile of the eight-samples-per-vector kernel or of the wide
+        // row-major one, a fold of 32 vectors of the column-major one), and the values of `x`
+        // from which the shape takes its from-memory paths.
+        let (run, values) = match (col_major, d) {
+            (true, ..=8) => (simd::TILE, 8 << 20),
+            (true, _) => (256, 1 << 20),
+            (false, _) => (simd::row_major_tile(d), 1 << 20),
         };
         let n = (values / d / run + 1) * run;
         let ld = if col_major { n + 3 } else { n };

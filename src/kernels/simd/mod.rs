@@ -104,6 +104,9 @@ const RM_TILE_VALUES: usize = 4096;
 /// pass) or one of many batches read from memory (an engine's) is `streamed`: it takes these
 /// paths whatever its own size (column-major `d` = 2–8 excepted).
 const FAR_VALUES: usize = 1 << 20;
+/// Values of `x` (32 MiB, beyond an L3 of that size) from which column-major `d` = 2–8
+/// asks for its columns ahead.
+const FAR_L3_VALUES: usize = 8 * FAR_VALUES;
 const PREFETCH_AHEAD: usize = 4096;
 
 /// The longest chain of f32 additions into one accumulator in any kernel here, counting the

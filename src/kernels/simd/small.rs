@@ -1,4 +1,6 @@
-use super::{CM_FOLD_VECS, FAR_VALUES, Out, PREFETCH_AHEAD, TILE_VECS, all8, tail_sample};
+use super::{
+    CM_FOLD_VECS, FAR_L3_VALUES, FAR_VALUES, Out, PREFETCH_AHEAD, TILE_VECS, all8, tail_sample,
+};
 use crate::data::{ColumnView, RowMajor};
 use crate::kernels::lanes::{
     INTERLEAVES, PREFETCHES, amap, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
@@ -337,10 +339,6 @@ pub(super) fn cm_small<'a, const D: usize>(
         columns_small(cols, y, far.then_some(PREFETCH_AHEAD / 8), w, b, out);
     }
 }
-
-/// Values of `x` (32 MiB, beyond an L3 of that size) from which column-major `d` = 2–8
-/// asks for its columns ahead.
-const FAR_L3_VALUES: usize = 8 * FAR_VALUES;
 
 /// Column-major `d > 8` from memory in one pass (`cm_tiled` says for which `d`): [`small`] in
 /// folds of [`CM_FOLD_VECS`] vectors, which are `cm_tiled`'s sums in its order (its residual
