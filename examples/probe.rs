@@ -9,7 +9,9 @@
 //! samples' values of every column and y side by side, as one pass must), `PROBE_OTHER=tiled`
 //! (column-major: each column's run of `PROBE_TILE` vectors in turn), `PROBE_OTHER=ref`
 //! (the scalar reference) or `PROBE_OTHER=serial` (the one-thread kernel, against the
-//! parallel pass with `PROBE_THREADS`). This machine slows down by up to 2× for seconds at a
+//! parallel pass with `PROBE_THREADS`). `PROBE_HANDOFF=1` with `PROBE_THREADS=2` prints one
+//! thread's time ÷ the pool's, and the most that ratio can be when rayon hands half of a
+//! one-thread pass's time to the other thread (`handoff`). This machine slows down by up to 2× for seconds at a
 //! time; a ratio of neighbouring timings is unmoved by that, a ratio of two minima is not.
 #[macro_use]
 #[path = "common/stdout.rs"]
@@ -102,8 +104,11 @@ fn probe() {
         // `b` (it dropped the `0 +` of the residual's first product, which a runtime `b`
         // keeps).
         let reps = (6_000_000 / (n * d)).max(1);
-        // One timing: ns per value of X, over `reps` calls of `f`.
+        // One timing: ns per value of X, over `reps` calls of `f` after one untimed call (a
+        // pool's idle threads have gone to sleep during the other side's timing; in a fit
+        // they are awake after its first pass).
         let time = |f: &mut dyn FnMut()| {
+            f();
             let t = Instant::now();
             for _ in 0..reps {
                 f();
@@ -202,6 +207,25 @@ fn probe() {
             );
             continue;
         }
+        #[cfg(feature = "parallel")]
+        if pooled && std::env::var_os("PROBE_HANDOFF").is_some() {
+            let mut g1 = vec![0.0; d];
+            let one = (0..60)
+                .map(|_| {
+                    time(&mut || {
+                        black_box(simd::gradient(&data, black_box(&w), 0.5, &mut g1).ok());
+                    })
+                })
+                .fold(f64::MAX, f64::min);
+            let all = (0..60).map(|_| time(&mut fused)).fold(f64::MAX, f64::min);
+            let half = (one * (n * d) as f64 / 2.0) as u64;
+            let ceiling = one * (n * d) as f64 / handoff(half);
+            out!(
+                "{layout}{d}: one/all {:.2}, ceiling {ceiling:.2} ",
+                one / all
+            );
+            continue;
+        }
         if std::env::var_os("PROBE_READ").is_some() {
             let best = (0..7)
                 .map(|_| {
@@ -234,6 +258,29 @@ fn probe() {
         }
     }
     outln!();
+}
+
+/// The least time (ns) of `rayon::join` of two spins of `half` ns each on the current pool:
+/// a pass split into two perfectly even halves, with nothing but the handoff added.
+#[cfg(feature = "parallel")]
+fn handoff(half: u64) -> f64 {
+    let spin = || {
+        let t = Instant::now();
+        while (t.elapsed().as_nanos() as u64) < half {
+            std::hint::spin_loop();
+        }
+    };
+    let reps = (20_000_000 / half.max(1)).clamp(10, 10_000);
+    (0..20)
+        .map(|_| {
+            rayon::join(spin, spin);
+            let t = Instant::now();
+            for _ in 0..reps {
+                rayon::join(spin, spin);
+            }
+            t.elapsed().as_nanos() as f64 / reps as f64
+        })
+        .fold(f64::MAX, f64::min)
 }
 
 /// The benches' plain read of X and y (`benches/kernels.rs`): four f32x8 accumulators.
