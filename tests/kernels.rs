@@ -198,7 +198,8 @@ proptest! {
     }
 }
 
-/// Beyond the caches (2^20 values of `x` or more; 2^23 for column-major d = 2–8) the kernels
+/// Beyond the caches (2^21 values of `x` and `y` or more; 2^23 of `x` for column-major
+/// d = 2–8) the kernels
 /// take their from-memory paths: they ask for data ahead, and some shapes run in one pass
 /// where in cache they sweep each tile twice. A pass adds one value per sum for each of its
 /// runs of rows, in order, so the pass over the whole has the bits of passes over its runs
@@ -216,14 +217,14 @@ fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
     let shapes = row_major.into_iter().chain(col_major);
     for (d, col_major) in shapes {
         // Rows per run (a tile of the eight-samples-per-vector kernel or of the wide
-        // row-major one, a fold of 32 vectors of the column-major one), and the values of `x`
-        // from which the shape takes its from-memory paths.
-        let (run, values) = match (col_major, d) {
-            (true, ..=8) => (simd::TILE, 8 << 20),
-            (true, _) => (256, 1 << 20),
-            (false, _) => (simd::row_major_tile(d), 1 << 20),
+        // row-major one, a fold of 32 vectors of the column-major one), and the rows from
+        // which the shape takes its from-memory paths.
+        let (run, rows) = match (col_major, d) {
+            (true, ..=8) => (simd::TILE, (8 << 20) / d),
+            (true, _) => (256, (1 << 21) / (d + 1)),
+            (false, _) => (simd::row_major_tile(d), (1 << 21) / (d + 1)),
         };
-        let n = (values / d / run + 1) * run;
+        let n = (rows / run + 1) * run;
         let ld = if col_major { n + 3 } else { n };
         let x: Vec<f32> = (0..ld * d).map(|_| uniform()).collect();
         let y: Vec<f32> = (0..n).map(|_| uniform()).collect();

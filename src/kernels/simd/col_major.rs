@@ -1,5 +1,5 @@
 use super::small::cm_lockstep;
-use super::{CM_FOLD_VECS, CM_TILE_VECS, FAR_VALUES, Out};
+use super::{CM_FOLD_VECS, CM_TILE_VECS, Out, far_by_size};
 use crate::data::ColumnView;
 use crate::kernels::lanes::{PREFETCHES, amap, load, madd, prefetch, prefetch_l2, widen_sum};
 use wide::f32x8;
@@ -21,7 +21,7 @@ pub(super) fn cm_tiled<'a>(
     // within the caches' size but not in them. An engine's pass over a 259 MiB `MemTable`
     // (d = 16) took 1.24–1.49× the in-memory parallel pass with the in-cache tiles, and
     // 1.05–1.26× with these.
-    let far = PREFETCHES && ((streamed && !few) || data.n().saturating_mul(data.d()) >= FAR_VALUES);
+    let far = PREFETCHES && ((streamed && !few) || far_by_size(data.n(), data.d()));
     if !far {
         if !few {
             cm_tiles::<CM_TILE_VECS, 0>(data, w, b, out);

@@ -29,7 +29,7 @@
 //!   AVX-512); on x86 every other `d` below 40 has a copy of the kernel with `d` a constant,
 //!   and wider rows one copy per tail length `d mod 8`. The gradient of a tile (at most
 //!   16 KiB of `x`) is added from L1, four chunks at a time.
-//! * **Beyond the caches** (more than 4 MiB of `x`) the kernels ask for the data ahead by
+//! * **Beyond the caches** (8 MiB of `x` and `y` or more) the kernels ask for the data ahead by
 //!   software prefetch, spread over their work, and where two sweeps of a tile left the memory
 //!   idle through the second (row-major `d` = 8–39 and rows of five to eight whole chunks,
 //!   column-major `d` = 10–31) they make the same additions in one pass.
@@ -85,9 +85,12 @@ const _: () = assert!(CM_TILE_VECS.is_multiple_of(CM_FOLD_VECS) && CM_FOLD_VECS.
 const RM_TILE_MAX: usize = 256;
 /// Values of `x` in one tile of the wide row-major kernel (16 KiB: half of a typical L1d).
 const RM_TILE_VALUES: usize = 4096;
-/// Data with at least this many values of `x` (4 MiB, beyond L2) are fetched ahead by
-/// software: from DRAM the loops hide little of their arithmetic behind the reads unless they
-/// ask ahead, while in cache the requests only cost time.
+/// Data with at least this many values of `x` and `y` together (8 MiB) are taken to be read
+/// from memory and fetched ahead by software: from DRAM the loops hide little of their
+/// arithmetic behind the reads unless they ask ahead, while in cache the requests and the
+/// one-pass loops only cost time. Below 8 MiB the data are in L3 on any host with 16 MiB of
+/// it; there the in-cache paths took 0.64–0.90× the time of the from-memory ones (6 MiB of
+/// `x`, AVX-512), and from about 24 MiB on they lose (1.1–1.5× at 24 MiB, 32 MiB of L3).
 ///
 /// * Row-major `d < 8` (and column-major `d = 1`, the same layout) asks [`PREFETCH_AHEAD`]
 ///   values (16 KiB) of `x` ahead (4 KiB left `d` = 5 and 6 at 1.4–1.5× the read), and so
@@ -103,10 +106,10 @@ const RM_TILE_VALUES: usize = 4096;
 /// BENCHMARKS.md has the figures. A view that is a part of such data (a task of the parallel
 /// pass) or one of many batches read from memory (an engine's) is `streamed`: it takes these
 /// paths whatever its own size (column-major `d` = 2–8 excepted).
-const FAR_VALUES: usize = 1 << 20;
+const FAR_VALUES: usize = 1 << 21;
 /// Values of `x` (32 MiB, beyond an L3 of that size) from which column-major `d` = 2–8
 /// asks for its columns ahead.
-const FAR_L3_VALUES: usize = 8 * FAR_VALUES;
+const FAR_L3_VALUES: usize = 1 << 23;
 const PREFETCH_AHEAD: usize = 4096;
 
 /// The longest chain of f32 additions into one accumulator in any kernel here, counting the
@@ -429,10 +432,16 @@ impl Out for Runs<'_> {
     }
 }
 
+/// Whether `n` rows of `d` features and `y` are read from memory: [`FAR_VALUES`] or more.
+#[inline(always)]
+pub(super) fn far_by_size(n: usize, d: usize) -> bool {
+    n.saturating_mul(d.saturating_add(1)) >= FAR_VALUES
+}
+
 /// Whether a pass over `data` reads it from beyond the caches: its parts are `streamed`.
 #[cfg(feature = "parallel")]
 pub(crate) fn beyond_caches(data: &Dataset<'_>) -> bool {
-    data.n().saturating_mul(data.d()) >= FAR_VALUES
+    far_by_size(data.n(), data.d())
 }
 
 /// The runs of `data` (a whole number of runs from a run boundary, `n` a multiple of 8) into

@@ -1,6 +1,6 @@
 use super::pipelined::{add_loss_bias, rm_exact_one_pass, rm_exact_pipelined};
 use super::{
-    FAR_VALUES, Out, PREFETCH_AHEAD, RM_TILE_MAX, accumulate, all8, last, line_bunches,
+    Out, PREFETCH_AHEAD, RM_TILE_MAX, accumulate, all8, far_by_size, last, line_bunches,
     prefetch_l2_lines, row_major_tile,
 };
 use crate::data::RowMajor;
@@ -145,7 +145,7 @@ fn rm_wide_c<const C: usize, const T: usize>(
         .flatten()
         .map(|wc| amap(*wc, |c| load(&c)));
     let mut r_buf = [0.0f32; RM_TILE_MAX];
-    let far = PREFETCHES && (streamed || xs.len() >= FAR_VALUES);
+    let far = PREFETCHES && (streamed || far_by_size(data.n(), d));
     if PIPELINED
         && !far
         && let Some(wv) = &w_exact

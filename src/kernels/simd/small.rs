@@ -1,5 +1,5 @@
 use super::{
-    CM_FOLD_VECS, FAR_L3_VALUES, FAR_VALUES, Out, PREFETCH_AHEAD, TILE_VECS, all8, tail_sample,
+    CM_FOLD_VECS, FAR_L3_VALUES, Out, PREFETCH_AHEAD, TILE_VECS, all8, far_by_size, tail_sample,
 };
 use crate::data::{ColumnView, RowMajor};
 use crate::kernels::lanes::{
@@ -330,11 +330,10 @@ pub(super) fn cm_small<'a, const D: usize>(
         // AVX-512), so those ask ahead only from 32 MiB of `x` on: 0.6–0.9× the time at
         // 32–256 MiB (BENCHMARKS.md). A view that is part of more data (`streamed`) may be
         // in L3, and does not.
-        let values = (8 * y.len()).saturating_mul(D);
         let far = PREFETCHES
             && match D {
-                1 => streamed || values >= FAR_VALUES,
-                _ => values >= FAR_L3_VALUES,
+                1 => streamed || far_by_size(8 * y.len(), 1),
+                _ => (8 * y.len()).saturating_mul(D) >= FAR_L3_VALUES,
             };
         columns_small(cols, y, far.then_some(PREFETCH_AHEAD / 8), w, b, out);
     }
@@ -414,7 +413,7 @@ pub(super) fn rm_small<const D: usize>(
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
-    let far = PREFETCHES && (streamed || x.len() >= FAR_VALUES);
+    let far = PREFETCHES && (streamed || far_by_size(data.n(), D));
     if D == 1 {
         // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
         if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
