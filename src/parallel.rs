@@ -19,7 +19,6 @@ use crate::error::Error;
 use crate::kernels::simd::{self, Runs, fold_rows, sums};
 use crate::kernels::{Sums, check_params, finish};
 use crate::stats::{BLOCK, Moments, block_moments, feature};
-use core::cell::RefCell;
 use core::ops::Range;
 use rayon::prelude::*;
 use std::vec;
@@ -35,15 +34,6 @@ const MIN_VALUES: usize = 1 << 15;
 const WINDOW_VALUES: usize = 1 << 17;
 /// Most tasks per thread in a window.
 const TASKS_PER_THREAD: usize = 2;
-
-std::thread_local! {
-    /// The per-run values of a pass, kept on the calling thread for its next pass: a fresh
-    /// zeroed allocation of up to 1 MiB in every pass cost its pages each time (row-major
-    /// `d` = 64, 8 MiB, two threads: 1.2–1.6× one thread's speed, against 1.8–1.9 for the
-    /// other widths).
-    static SCRATCH: RefCell<(vec::Vec<f64>, vec::Vec<Sums>)> =
-        const { RefCell::new((vec::Vec::new(), vec::Vec::new())) };
-}
 
 /// [`simd::gradient`] on rayon's current thread pool: the same
 /// result, bit for bit, for every number of threads.
@@ -90,64 +80,16 @@ fn windowed(
         rows: n,
         ..Sums::default()
     };
+    // Each run's d gradient sums (d ≥ 1 here) and its loss and bias sums, kept apart for a
+    // window of runs, then added into the totals in run order.
     // Windows of equal size, the last perhaps shorter: each keeps every thread busy.
     let windows = runs.div_ceil((window_values / (d + 2)).max(1));
     let window = runs.div_ceil(windows.max(1));
-    let mut pass = |grads: &mut vec::Vec<f64>, run_sums: &mut vec::Vec<Sums>| {
-        // Every slot is written by its task before it is read: no need to clear them.
-        grads.resize(window * d, 0.0);
-        run_sums.resize(window, Sums::default());
-        in_windows(
-            data,
-            w,
-            b,
-            (run, window),
-            grad,
-            &mut total,
-            (grads, run_sums),
-        );
-    };
-    // The caller's buffers of the last pass on this thread, if free (a pass that a task of
-    // another pass started on this thread makes its own).
-    let reused = SCRATCH.try_with(|cell| {
-        cell.try_borrow_mut()
-            .map(|mut scratch| {
-                let (grads, run_sums) = &mut *scratch;
-                pass(grads, run_sums);
-            })
-            .is_ok()
-    });
-    if reused != Ok(true) {
-        pass(&mut vec::Vec::new(), &mut vec::Vec::new());
-    }
-    // The rows past the last multiple of 8, one value each, as the serial pass adds them.
-    let mut row_grad = vec![0.0f64; d];
-    for i in n8..n {
-        if let Ok(row) = data.rows(i..i + 1) {
-            let s = sums(&row, w, b, &mut row_grad);
-            add_run(&mut total, grad, &row_grad, &s);
-        }
-    }
-    finish(total, grad)
-}
-
-/// The windows of runs of a pass (`run` rows each, `window` runs at a time) into `grad` and
-/// `total`, each run's values kept apart in `grads` and `run_sums` until its window is done.
-fn in_windows(
-    data: &Dataset<'_>,
-    w: &[f32],
-    b: f32,
-    (run, window): (usize, usize),
-    grad: &mut [f64],
-    total: &mut Sums,
-    (grads, run_sums): (&mut [f64], &mut [Sums]),
-) {
-    let (n, d) = (data.n(), data.d());
-    let n8 = n / 8 * 8;
-    let runs = n8.div_ceil(run);
     let threads = rayon::current_num_threads().max(1);
     // A task's rows are part of the whole: read from memory if the whole is.
     let streamed = simd::beyond_caches(data);
+    let mut grads = vec![0.0f64; window * d];
+    let mut run_sums = vec![Sums::default(); window];
     let mut first = 0;
     while first < runs {
         let count = window.min(runs - first);
@@ -167,10 +109,19 @@ fn in_windows(
             task_runs(data, rows, w, b, grad, sums, streamed);
         });
         for (run_grad, run) in g.chunks(d).zip(s.iter()) {
-            add_run(total, grad, run_grad, run);
+            add_run(&mut total, grad, run_grad, run);
         }
         first += count;
     }
+    // The rows past the last multiple of 8, one value each, as the serial pass adds them.
+    let mut row_grad = vec![0.0f64; d];
+    for i in n8..n {
+        if let Ok(row) = data.rows(i..i + 1) {
+            let s = sums(&row, w, b, &mut row_grad);
+            add_run(&mut total, grad, &row_grad, &s);
+        }
+    }
+    finish(total, grad)
 }
 
 /// The runs of `rows` (whole runs from a run boundary, the last perhaps short, `rows` a
@@ -328,55 +279,10 @@ mod tests {
                     s,
                     "d = {d}, col-major {col_major}, {threads} threads"
                 );
+                let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<vec::Vec<_>>();
                 assert_eq!(bits(&got), bits(&want), "d = {d}, col-major {col_major}");
             }
         }
-    }
-
-    /// The per-run buffers a thread keeps between passes hold the last pass's values, and a
-    /// pass that finds them in use makes its own: neither changes the bits.
-    #[test]
-    fn kept_or_busy_buffers_give_the_serial_bits() {
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(29);
-        let mut value = || (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 0.5;
-        let shapes: vec::Vec<(usize, usize)> = vec![(1 << 14, 16), (12_000, 3), (1 << 13, 40)];
-        let owned: vec::Vec<_> = shapes
-            .iter()
-            .map(|&(n, d)| {
-                let x: vec::Vec<f32> = (0..n * d).map(|_| value()).collect();
-                let y: vec::Vec<f32> = (0..n).map(|_| value()).collect();
-                let w: vec::Vec<f32> = (0..d).map(|_| value()).collect();
-                (n, d, x, y, w)
-            })
-            .collect();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let check =
-            |(n, d, x, y, w): &(usize, usize, vec::Vec<f32>, vec::Vec<f32>, vec::Vec<f32>)| {
-                let data: Dataset<'_> = RowMajor::new(x, y, *n, *d).unwrap().into();
-                let (mut want, mut got) = (vec![0.0; *d], vec![f64::NAN; *d]);
-                let s = simd::gradient(&data, w, 0.25, &mut want).unwrap();
-                // Windows of 5 runs, so that the buffers are reused within a pass too.
-                assert_eq!(windowed(&data, w, 0.25, &mut got, 5 * (d + 2)).unwrap(), s);
-                assert_eq!(bits(&got), bits(&want), "n = {n}, d = {d}");
-                assert_eq!(gradient(&data, w, 0.25, &mut got).unwrap(), s);
-                assert_eq!(bits(&got), bits(&want), "n = {n}, d = {d}");
-            };
-        pool.install(|| {
-            for shape in owned.iter().chain(&owned) {
-                check(shape);
-            }
-            SCRATCH.with(|cell| {
-                let _busy = cell.borrow_mut();
-                owned.iter().for_each(check);
-            });
-        });
-    }
-
-    fn bits(g: &[f64]) -> vec::Vec<u64> {
-        g.iter().map(|v| v.to_bits()).collect()
     }
 
     /// The rows per run of the layout and `d` (as `fold_rows`).
