@@ -5,7 +5,8 @@
 //! `simd::fold_rows` rows (a tile, or a fold of one), in row order, and one per row past the
 //! last multiple of 8. Here the runs are split into tasks; a task's kernel call keeps each
 //! run's values apart (from zero: `0 + v = v` exactly), and the values are then added into the
-//! totals in row order. The runs are fixed by the layout and `d`, not by the thread count,
+//! totals in row order, each task's as soon as those of the tasks before it are, by the thread
+//! that finishes the next task in order, while the later tasks still run. The runs are fixed by the layout and `d`, not by the thread count,
 //! and so is the order of the additions: rayon's own float reductions split by the pool's
 //! size and are not used. The statistics do the same with their blocks of [`BLOCK`] rows.
 //!
@@ -21,6 +22,7 @@ use crate::kernels::{Sums, check_params, finish};
 use crate::stats::{BLOCK, Moments, block_moments, feature};
 use core::ops::Range;
 use rayon::prelude::*;
+use std::sync::{Mutex, PoisonError};
 use std::vec;
 
 /// Below this many values of `x` the serial kernel runs by itself: the tasks would cost
@@ -100,6 +102,9 @@ fn windowed(
         let (Some(g), Some(s)) = (grads.get_mut(..count * d), run_sums.get_mut(..count)) else {
             break;
         };
+        // Each task's runs are added into the totals as soon as the tasks before it are:
+        // by the thread that finishes the next task in order, while later tasks still run.
+        let merge = InOrder::new(count.div_ceil(per_task), d, (&mut total, &mut *grad));
         let tasks = s
             .par_chunks_mut(per_task)
             .zip(g.par_chunks_mut(per_task * d));
@@ -107,10 +112,8 @@ fn windowed(
             let lo = (first + t * per_task) * run;
             let rows = lo..n8.min(lo + per_task * run);
             task_runs(data, rows, w, b, grad, sums, streamed);
+            merge.done(t, grad, sums);
         });
-        for (run_grad, run) in g.chunks(d).zip(s.iter()) {
-            add_run(&mut total, grad, run_grad, run);
-        }
         first += count;
     }
     // The rows past the last multiple of 8, one value each, as the serial pass adds them.
@@ -154,6 +157,61 @@ fn task_runs(
     }
     if let Some(s) = out.sums.get_mut(k..) {
         s.fill(Sums::default());
+    }
+}
+
+/// The runs of a window's tasks, added into the totals in task order (and so in run order)
+/// as the tasks finish, by whichever thread finishes the next one in order. Only one thread
+/// adds at a time; a task that finishes meanwhile leaves its runs for it.
+struct InOrder<'a> {
+    /// The next task to add, whether a thread is adding, and the finished tasks' runs.
+    state: Mutex<(usize, bool, vec::Vec<Option<TaskRuns<'a>>>)>,
+    /// The pass's totals: its sums and gradient.
+    totals: Mutex<(&'a mut Sums, &'a mut [f64])>,
+    d: usize,
+}
+
+/// A task's runs: `d` gradient values and the sums of each.
+type TaskRuns<'a> = (&'a [f64], &'a [Sums]);
+
+impl<'a> InOrder<'a> {
+    fn new(tasks: usize, d: usize, totals: (&'a mut Sums, &'a mut [f64])) -> Self {
+        InOrder {
+            state: Mutex::new((0, false, vec![None; tasks])),
+            totals: Mutex::new(totals),
+            d,
+        }
+    }
+
+    /// Task `t` has finished with these runs: adds them, and those of the tasks after it
+    /// that have finished, if it is the next in order and no thread is adding.
+    fn done(&self, t: usize, grad: &'a [f64], sums: &'a [Sums]) {
+        // A lock is poisoned only if a thread panicked holding it, which nothing here does.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = state.2.get_mut(t) {
+            *slot = Some((grad, sums));
+        }
+        if state.1 {
+            return;
+        }
+        state.1 = true;
+        loop {
+            let next = state.0;
+            let Some((grad, sums)) = state.2.get_mut(next).and_then(Option::take) else {
+                state.1 = false;
+                return;
+            };
+            state.0 += 1;
+            drop(state);
+            {
+                let mut totals = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
+                let (total, pass_grad) = &mut *totals;
+                for (run_grad, run) in grad.chunks(self.d).zip(sums) {
+                    add_run(total, pass_grad, run_grad, run);
+                }
+            }
+            state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }
 
