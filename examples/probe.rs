@@ -11,8 +11,9 @@
 //! (the scalar reference) or `PROBE_OTHER=serial` (the one-thread kernel, against the
 //! parallel pass with `PROBE_THREADS`). `PROBE_HANDOFF=1` with `PROBE_THREADS=2` prints one
 //! thread's time ÷ the pool's, and the most that ratio can be when rayon hands half of a
-//! one-thread pass's time to the other thread (`handoff`). This machine slows down by up to 2× for seconds at a
-//! time; a ratio of neighbouring timings is unmoved by that, a ratio of two minima is not.
+//! one-thread pass's time to the other thread (`handoff`). This machine slows down by up to
+//! 2× for seconds at a time; a ratio of neighbouring timings is unmoved by that, a ratio of
+//! two minima is not.
 #[macro_use]
 #[path = "common/stdout.rs"]
 mod stdout;

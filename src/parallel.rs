@@ -6,9 +6,10 @@
 //! last multiple of 8. Here the runs are split into tasks; a task's kernel call keeps each
 //! run's values apart (from zero: `0 + v = v` exactly), and the values are then added into the
 //! totals in row order, each task's as soon as those of the tasks before it are, by the thread
-//! that finishes the next task in order, while the later tasks still run. The runs are fixed by the layout and `d`, not by the thread count,
-//! and so is the order of the additions: rayon's own float reductions split by the pool's
-//! size and are not used. The statistics do the same with their blocks of [`BLOCK`] rows.
+//! that finishes the next task in order, while the later tasks still run. The runs are fixed
+//! by the layout and `d`, not by the thread count, and so is the order of the additions:
+//! rayon's own float reductions split by the pool's size and are not used. The statistics do
+//! the same with their blocks of [`BLOCK`] rows.
 //!
 //! [`GradientDescent`](crate::GradientDescent), [`Regression`](crate::regression::Regression)
 //! and [`stats::moments`](crate::stats::moments) take these paths when the feature is on; the
