@@ -16,6 +16,16 @@ use crate::report::{Metrics, Progress, Report, print_report, stopped};
 use crate::solvers::{fit_gd, fit_sgd};
 
 pub fn run(args: FitArgs) -> Result<(), Failure> {
+    // Every pass runs inside this pool: handing each one to a pool from outside it would
+    // cost more than a small pass takes.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .map_err(|e| Failure::Data(format!("cannot start {} threads: {e}", args.threads)))?;
+    pool.install(|| fit(args))
+}
+
+fn fit(args: FitArgs) -> Result<(), Failure> {
     if !(0.0..1.0).contains(&args.test_fraction) {
         return Err(Failure::Usage(format!(
             "--test-fraction {}: must be at least 0 and below 1",

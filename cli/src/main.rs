@@ -160,6 +160,10 @@ struct FitArgs {
     /// No progress bar and no text report (errors are still printed).
     #[arg(long, short)]
     quiet: bool,
+    /// Threads for the passes over the data (0: one per CPU). The model is the same, bit for
+    /// bit, for every count.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(Args)]

@@ -57,6 +57,7 @@ fn help_describes_every_option_with_its_default() {
         "--output",
         "--json",
         "--quiet",
+        "--threads",
     ] {
         assert!(out.contains(option), "fit --help lacks {option}:\n{out}");
     }
@@ -174,6 +175,53 @@ fn defaults_reach_least_squares_on_unscaled_and_real_data() {
         assert_eq!(v["stopped"], "converged", "{name}");
         assert!(v["test"]["r2"].as_f64().unwrap() > 0.3, "{name}: {out}");
     }
+}
+
+/// The passes run on all cores with the one-thread bits: the same model file and report for
+/// one, two and three threads, on a file large enough (8000 rows of 8 features) that the
+/// passes split into tasks.
+#[test]
+fn every_thread_count_writes_the_same_model() {
+    let mut s: u64 = 11;
+    let mut rnd = || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut csv = String::from("a,b,c,d,e,f,g,h,y\n");
+    for _ in 0..8000 {
+        let x: Vec<f64> = (0..8)
+            .map(|j| 10.0 * j as f64 + (j + 1) as f64 * rnd())
+            .collect();
+        let y = x
+            .iter()
+            .enumerate()
+            .map(|(j, v)| (j as f64 - 3.5) * v)
+            .sum::<f64>()
+            + rnd();
+        let row: Vec<String> = x.iter().chain([&y]).map(|v| format!("{v:.4}")).collect();
+        csv += &(row.join(",") + "\n");
+    }
+    let path = temp("threads.csv", &csv);
+    let fits: Vec<(String, Vec<u8>)> = ["1", "2", "3"]
+        .iter()
+        .map(|t| {
+            let model = temp(&format!("threads-{t}.json"), "");
+            let (code, out, err) = run(&[
+                "fit",
+                path.to_str().unwrap(),
+                "--json",
+                "--threads",
+                t,
+                "--output",
+                model.to_str().unwrap(),
+            ]);
+            assert_eq!(code, 0, "{t} threads: {err}");
+            (out, std::fs::read(&model).unwrap())
+        })
+        .collect();
+    assert!(fits.iter().all(|f| *f == fits[0]), "{:?}", fits[0].0);
 }
 
 #[test]
