@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The steepest tool on a generated file of ROWS rows (default 10^7) of three features and a
-# target: load time, time per gradient-descent epoch and peak memory.
+# target: load time, time per gradient-descent epoch and peak memory, with THREADS threads
+# (default 0: one per CPU).
 #
 #     cargo build --release -p steepest-cli && ./scripts/bench_tool.sh
 set -euo pipefail
@@ -19,7 +20,7 @@ if [ ! -s "$file" ]; then
 fi
 bytes=$(stat -c %s "$file")
 measure() {   # prints "seconds peak_kib"
-    /usr/bin/time -f "%e %M" "$bin" fit "$file" --quiet "$@" 2>&1 >/dev/null | tail -1
+    /usr/bin/time -f "%e %M" "$bin" fit "$file" --quiet --threads "${THREADS:-0}" "$@" 2>&1 >/dev/null | tail -1
 }
 read -r t0 m0 < <(measure --lr 0.1 --epochs 0 --test-fraction 0)
 read -r t1 m1 < <(measure --lr 0.1 --epochs 200 --tol 0 --test-fraction 0)
