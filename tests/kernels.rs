@@ -198,8 +198,8 @@ proptest! {
     }
 }
 
-/// Beyond the caches (2^21 values of `x` and `y` or more; 2^23 of `x` for column-major
-/// d = 2–8) the kernels take their from-memory paths: they ask for data ahead, and some
+/// Beyond the caches (`simd::from_memory_values()` values of `x` and `y` or more; 2^23 of `x`
+/// for column-major d = 2–8) the kernels take their from-memory paths: they ask for data ahead, and some
 /// shapes run in one pass where in cache they sweep each tile twice. A pass adds one value per sum for each of its
 /// runs of rows, in order, so the pass over the whole has the bits of passes over its runs
 /// (each within the caches) added in order.
@@ -220,8 +220,11 @@ fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
         // which the shape takes its from-memory paths.
         let (run, rows) = match (col_major, d) {
             (true, ..=8) => (simd::TILE, (8 << 20) / d),
-            (true, _) => (256, (1 << 21) / (d + 1)),
-            (false, _) => (simd::row_major_tile(d), (1 << 21) / (d + 1)),
+            (true, _) => (256, simd::from_memory_values() / (d + 1)),
+            (false, _) => (
+                simd::row_major_tile(d),
+                simd::from_memory_values() / (d + 1),
+            ),
         };
         let n = (rows / run + 1) * run;
         let ld = if col_major { n + 3 } else { n };

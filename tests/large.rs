@@ -56,7 +56,7 @@ fn million_rows_within_bound_at_zero_and_at_the_optimum() {
     }
 }
 
-/// From 2^21 values of `x` and `y` the kernels prefetch (row-major `d < 8` and
+/// From `simd::from_memory_values()` values of `x` and `y` the kernels prefetch (row-major `d < 8` and
 /// column-major `d = 1` ahead of the data, the wide row-major kernel and column-major
 /// `d ≥ 16` the next tile while they work on the current one) and row-major `d = 8–39` and
 /// column-major `d = 10–31` run in one pass (asking ahead too), which the shapes of the
@@ -69,7 +69,7 @@ fn million_rows_within_bound_at_zero_and_at_the_optimum() {
 fn prefetching_paths_within_bound() {
     let mut rng = Xoshiro128PlusPlus::seed_from_u64(11);
     for d in (1..9).chain([13, 32, 40, 300]) {
-        let n = (1 << 21) / (d + 1) + 13;
+        let n = simd::from_memory_values() / (d + 1) + 13;
         let x: Vec<f32> = (0..n * d).map(|_| uniform(&mut rng)).collect();
         let y: Vec<f32> = (0..n).map(|_| uniform(&mut rng)).collect();
         let w: Vec<f32> = (0..d).map(|_| uniform(&mut rng)).collect();

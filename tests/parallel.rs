@@ -112,7 +112,7 @@ fn the_gradient_has_the_serial_bits_for_1_to_8_threads() {
     }
 }
 
-/// From 2^21 values of `x` and `y` the kernels ask for data ahead, column-major tiles are
+/// From `simd::from_memory_values()` values of `x` and `y` the kernels ask for data ahead, column-major tiles are
 /// one fold long, and row-major d = 8–39 and column-major d = 10–31 run in one pass: the
 /// runs of those paths too, cut into tasks, add up to the serial bits.
 #[test]
@@ -126,7 +126,7 @@ fn beyond_the_caches_the_bits_are_the_serial_ones() {
         (16, true),
         (100, true),
     ] {
-        let n = (1 << 21) / (d + 1) + 8 + 5;
+        let n = simd::from_memory_values() / (d + 1) + 8 + 5;
         let ld = if col_major { n + 3 } else { n };
         let p = Problem {
             n,

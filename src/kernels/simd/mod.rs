@@ -47,6 +47,7 @@
 //! for `d ≥ 8` their bits differ from each other (within the bound of
 //! [`bound`](crate::kernels::bound)).
 
+mod caches;
 mod col_major;
 mod pipelined;
 mod row_major;
@@ -85,8 +86,9 @@ const _: () = assert!(CM_TILE_VECS.is_multiple_of(CM_FOLD_VECS) && CM_FOLD_VECS.
 const RM_TILE_MAX: usize = 256;
 /// Values of `x` in one tile of the wide row-major kernel (16 KiB: half of a typical L1d).
 const RM_TILE_VALUES: usize = 4096;
-/// Data with at least this many values of `x` and `y` together (8 MiB) are taken to be read
-/// from memory and fetched ahead by software: from DRAM the loops hide little of their
+/// Data with at least this many values of `x` and `y` together (8 MiB; with `std`, half the
+/// host's L3: [`from_memory_values`]) are taken to be read from memory and fetched ahead by
+/// software: from DRAM the loops hide little of their
 /// arithmetic behind the reads unless they ask ahead, while in cache the requests and the
 /// one-pass loops only cost time. Below 8 MiB the data are in L3 on any host with 16 MiB of
 /// it; there the in-cache paths took 0.64–0.90× the time of the from-memory ones (6 MiB of
@@ -122,6 +124,20 @@ const PREFETCH_AHEAD: usize = 4096;
 /// assert!(steepest::kernels::simd::F32_CHAIN <= 129);
 /// ```
 pub const F32_CHAIN: usize = RM_TILE_MAX / 2 + 1;
+
+/// Values of `x` and `y` together from which a pass takes the kernels' from-memory paths
+/// (software prefetch, one-pass loops): 2²¹ (8 MiB) without feature `std`; with it, on
+/// Linux, half the L3 the system reports for CPU 0, within 2²⁰–2²³ (4–32 MiB), learnt
+/// once. Every path gives the same bits: only the speed depends on it.
+///
+/// # Example
+/// ```
+/// let v = steepest::kernels::simd::from_memory_values();
+/// assert!((1 << 20..=1 << 23).contains(&v));
+/// ```
+pub fn from_memory_values() -> usize {
+    caches::far_values()
+}
 
 /// Rows per tile of the wide row-major kernel for `d` features: a multiple of 8 with at
 /// most 4096 values of `x`, between 8 and 256 rows.
@@ -432,10 +448,11 @@ impl Out for Runs<'_> {
     }
 }
 
-/// Whether `n` rows of `d` features and `y` are read from memory: [`FAR_VALUES`] or more.
+/// Whether `n` rows of `d` features and `y` are read from memory: as many values as
+/// [`from_memory_values`] or more.
 #[inline(always)]
 pub(super) fn far_by_size(n: usize, d: usize) -> bool {
-    n.saturating_mul(d.saturating_add(1)) >= FAR_VALUES
+    n.saturating_mul(d.saturating_add(1)) >= caches::far_values()
 }
 
 /// Whether a pass over `data` reads it from beyond the caches: its parts are `streamed`.
