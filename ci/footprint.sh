@@ -20,7 +20,7 @@ dir=target/footprint
 mkdir -p "$dir"
 for ex in fw_base fw_sgd firmware; do
     if ! PROFILE=firmware QEMU_EXTRA="-icount shift=0" ELF_OUT="$dir/$ex.path" \
-        OUTPUT="$dir/$ex.txt" bash ci/check-embedded.sh . "$ex" > /dev/null 2> "$dir/$ex.log"; then
+        OUTPUT="$dir/$ex.txt" bash ci/check-embedded.sh . "$ex" -p steepest > /dev/null 2> "$dir/$ex.log"; then
         cat "$dir/$ex.log" >&2
         echo "footprint: $ex failed" >&2
         exit 1
