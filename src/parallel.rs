@@ -165,20 +165,32 @@ fn task_runs(
 /// as the tasks finish, by whichever thread finishes the next one in order. Only one thread
 /// adds at a time; a task that finishes meanwhile leaves its runs for it.
 struct InOrder<'a> {
-    /// The next task to add, whether a thread is adding, and the finished tasks' runs.
-    state: Mutex<(usize, bool, vec::Vec<Option<TaskRuns<'a>>>)>,
-    /// The pass's totals: its sums and gradient.
+    queue: Mutex<Queue<'a>>,
+    /// The pass's totals: its sums and gradient. Locked apart from the queue, so that a task
+    /// that finishes while a thread adds can leave its runs without waiting; only the
+    /// thread that is adding takes this lock.
     totals: Mutex<(&'a mut Sums, &'a mut [f64])>,
     d: usize,
 }
 
-/// A task's runs: `d` gradient values and the sums of each.
-type TaskRuns<'a> = (&'a [f64], &'a [Sums]);
+/// The finished tasks' runs waiting to be added.
+struct Queue<'a> {
+    /// The next task to add.
+    next: usize,
+    /// Whether a thread is adding.
+    adding: bool,
+    /// Each task's runs, once it has finished: `d` gradient values and the sums of each.
+    done: vec::Vec<Option<(&'a [f64], &'a [Sums])>>,
+}
 
 impl<'a> InOrder<'a> {
     fn new(tasks: usize, d: usize, totals: (&'a mut Sums, &'a mut [f64])) -> Self {
         InOrder {
-            state: Mutex::new((0, false, vec![None; tasks])),
+            queue: Mutex::new(Queue {
+                next: 0,
+                adding: false,
+                done: vec![None; tasks],
+            }),
             totals: Mutex::new(totals),
             d,
         }
@@ -188,22 +200,22 @@ impl<'a> InOrder<'a> {
     /// that have finished, if it is the next in order and no thread is adding.
     fn done(&self, t: usize, grad: &'a [f64], sums: &'a [Sums]) {
         // A lock is poisoned only if a thread panicked holding it, which nothing here does.
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = state.2.get_mut(t) {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = queue.done.get_mut(t) {
             *slot = Some((grad, sums));
         }
-        if state.1 {
+        if queue.adding {
             return;
         }
-        state.1 = true;
+        queue.adding = true;
         loop {
-            let next = state.0;
-            let Some((grad, sums)) = state.2.get_mut(next).and_then(Option::take) else {
-                state.1 = false;
+            let next = queue.next;
+            let Some((grad, sums)) = queue.done.get_mut(next).and_then(Option::take) else {
+                queue.adding = false;
                 return;
             };
-            state.0 += 1;
-            drop(state);
+            queue.next += 1;
+            drop(queue);
             {
                 let mut totals = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
                 let (total, pass_grad) = &mut *totals;
@@ -211,7 +223,7 @@ impl<'a> InOrder<'a> {
                     add_run(total, pass_grad, run_grad, run);
                 }
             }
-            state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         }
     }
 }

@@ -199,10 +199,10 @@ proptest! {
 }
 
 /// Beyond the caches (`simd::from_memory_values()` values of `x` and `y` or more; 2^23 of `x`
-/// for column-major d = 2–8) the kernels take their from-memory paths: they ask for data ahead, and some
-/// shapes run in one pass where in cache they sweep each tile twice. A pass adds one value per sum for each of its
-/// runs of rows, in order, so the pass over the whole has the bits of passes over its runs
-/// (each within the caches) added in order.
+/// for column-major d = 2–8) the kernels take their from-memory paths: they ask for data
+/// ahead, and some shapes run in one pass where in cache they sweep each tile twice. A pass
+/// adds one value per sum for each of its runs of rows, in order, so the pass over the whole
+/// has the bits of passes over its runs (each within the caches) added in order.
 #[test]
 fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
     use rand_core::{Rng, SeedableRng};

@@ -56,8 +56,8 @@ fn million_rows_within_bound_at_zero_and_at_the_optimum() {
     }
 }
 
-/// From `simd::from_memory_values()` values of `x` and `y` the kernels prefetch (row-major `d < 8` and
-/// column-major `d = 1` ahead of the data, the wide row-major kernel and column-major
+/// From `simd::from_memory_values()` values of `x` and `y` the kernels prefetch (row-major
+/// `d < 8` and column-major `d = 1` ahead of the data, the wide row-major kernel and column-major
 /// `d ≥ 16` the next tile while they work on the current one) and row-major `d = 8–39` and
 /// column-major `d = 10–31` run in one pass (asking ahead too), which the shapes of the
 /// property tests never reach: held to the

@@ -96,15 +96,19 @@ fn the_built_in_fit_says_so_and_recovers_the_calibration() {
     assert_eq!(v["test_rows"], 3);
 }
 
-/// A 500-row housing file: sqft 500–5000, bedrooms 1–6, year 1900–2020, price 1e5–1e6.
-fn housing() -> String {
-    let mut s: u64 = 7;
-    let mut rnd = || {
+/// Uniform values in [0, 1) from a 64-bit LCG started at `seed`.
+fn uniform(mut s: u64) -> impl FnMut() -> f64 {
+    move || {
         s = s
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
         (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    }
+}
+
+/// A 500-row housing file: sqft 500–5000, bedrooms 1–6, year 1900–2020, price 1e5–1e6.
+fn housing() -> String {
+    let mut rnd = uniform(7);
     let mut csv = String::from("sqft,bedrooms,year,price\n");
     for _ in 0..500 {
         let sqft = (500.0 + 4500.0 * rnd()).round();
@@ -182,13 +186,7 @@ fn defaults_reach_least_squares_on_unscaled_and_real_data() {
 /// passes split into tasks.
 #[test]
 fn every_thread_count_writes_the_same_model() {
-    let mut s: u64 = 11;
-    let mut rnd = || {
-        s = s
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (s >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rnd = uniform(11);
     let mut csv = String::from("a,b,c,d,e,f,g,h,y\n");
     for _ in 0..8000 {
         let x: Vec<f64> = (0..8)

@@ -88,9 +88,8 @@ const RM_TILE_MAX: usize = 256;
 const RM_TILE_VALUES: usize = 4096;
 /// Data with at least this many values of `x` and `y` together (8 MiB; with `std`, half the
 /// host's L3: [`from_memory_values`]) are taken to be read from memory and fetched ahead by
-/// software: from DRAM the loops hide little of their
-/// arithmetic behind the reads unless they ask ahead, while in cache the requests and the
-/// one-pass loops only cost time. Below 8 MiB the data are in L3 on any host with 16 MiB of
+/// software: from DRAM the loops hide little of their arithmetic behind the reads unless they
+/// ask ahead, while in cache the requests and the one-pass loops only cost time. Below 8 MiB the data are in L3 on any host with 16 MiB of
 /// it; there the in-cache paths took 0.64–0.90× the time of the from-memory ones (6 MiB of
 /// `x`, AVX-512), and from about 24 MiB on they lose (1.1–1.5× at 24 MiB, 32 MiB of L3).
 ///
