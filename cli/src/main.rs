@@ -3,6 +3,7 @@
 //! Exit status: 0 on success (also when standard output closes early), 1 for bad data or a
 //! failed fit, 2 for bad usage.
 
+mod blocks;
 mod builtin;
 mod fit;
 mod model;

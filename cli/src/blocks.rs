@@ -1,0 +1,196 @@
+//! The text of a CSV file in blocks of whole records, and a block's records parsed in
+//! pieces on all threads.
+
+use std::io::Read;
+
+use rayon::prelude::*;
+
+use crate::table::{Format, Plan, Rows, blank, csv_error, reader};
+
+/// Text read and parsed at a time, per thread: whole lines, split between the threads.
+pub(crate) const BLOCK_PER_THREAD: usize = 1 << 21;
+/// Pieces of a block per thread, so that a thread that is slowed leaves work to others.
+pub(crate) const PIECES_PER_THREAD: usize = 4;
+
+/// The input in blocks of about `size` bytes, each ending at a line break (or the end).
+pub(crate) struct Blocks<R> {
+    input: R,
+    /// Bytes read past the last block's last line break.
+    carry: Vec<u8>,
+    eof: bool,
+    size: usize,
+}
+
+impl<R: Read> Blocks<R> {
+    /// Blocks of about `size` bytes (at least one) of `input`.
+    pub(crate) fn new(input: R, size: usize) -> Self {
+        Blocks {
+            input,
+            carry: Vec::new(),
+            eof: false,
+            size: size.max(1),
+        }
+    }
+
+    /// Extends `text` (whole lines from a record's start) with the next blocks until it ends
+    /// outside quotes, where the quote characters in it are even in number: a quoted field
+    /// may hold a line break.
+    pub(crate) fn complete(&mut self, text: &mut Vec<u8>) -> Result<(), String> {
+        while !self.eof && text.contains(&b'"') && quotes(text) % 2 == 1 {
+            let more = self.next()?;
+            text.extend_from_slice(&more);
+        }
+        Ok(())
+    }
+
+    /// Whether the input has been read to its end.
+    pub(crate) fn at_end(&self) -> bool {
+        self.eof
+    }
+
+    /// The next block: empty at the end of the input.
+    pub(crate) fn next(&mut self) -> Result<Vec<u8>, String> {
+        let mut text = std::mem::take(&mut self.carry);
+        let mut size = self.size;
+        loop {
+            while !self.eof && text.len() < size {
+                let want = (size - text.len()) as u64;
+                let got = (&mut self.input)
+                    .take(want)
+                    .read_to_end(&mut text)
+                    .map_err(|e| format!("cannot read: {e}"))?;
+                self.eof = got == 0;
+            }
+            if self.eof {
+                return Ok(text);
+            }
+            if let Some(i) = text.iter().rposition(|&c| c == b'\n') {
+                self.carry = text.split_off(i + 1);
+                return Ok(text);
+            }
+            // A line longer than a block: read on to its end.
+            size = size.saturating_mul(2);
+        }
+    }
+}
+
+/// A record that cannot be read: where it starts in its block, and what is wrong with it
+/// (the message after "line N").
+pub(crate) struct Bad {
+    pub(crate) at: usize,
+    pub(crate) what: String,
+}
+
+/// The records of `text` (whole records), in about `count` pieces on the current thread
+/// pool, each piece's rows in order; or the first record in `text` that cannot be read.
+pub(crate) fn parse_pieces(
+    text: &[u8],
+    count: usize,
+    format: &Format,
+    plan: &Plan,
+) -> Result<Vec<Rows>, Bad> {
+    let quoted = text.contains(&b'"');
+    let mut starts = vec![0];
+    for k in 1..count {
+        let from = starts.last().copied().unwrap_or(0);
+        let aim = (text.len() * k / count).max(from);
+        if let Some(end) = record_end(text, from, aim, quoted) {
+            starts.push(end);
+        }
+    }
+    starts.dedup();
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
+    let parsed: Vec<Result<Rows, Bad>> = starts
+        .par_iter()
+        .zip(ends)
+        .map(|(&from, to)| {
+            let piece = &text[from..to];
+            let mut rows = Rows {
+                breaks: line_breaks(piece),
+                ..Rows::default()
+            };
+            let mut reader = reader(format, piece);
+            let mut record = csv::ByteRecord::new();
+            let bad = |at: u64, what| Bad {
+                at: from + byte_of(at),
+                what,
+            };
+            loop {
+                match reader.read_byte_record(&mut record) {
+                    Ok(true) => {}
+                    Ok(false) => return Ok(rows),
+                    Err(e) => {
+                        return Err(bad(
+                            e.position().map_or(0, csv::Position::byte),
+                            csv_error(&e),
+                        ));
+                    }
+                }
+                if blank(&record) {
+                    continue;
+                }
+                let at = record.position().map_or(0, csv::Position::byte);
+                rows.push(&record, plan).map_err(|what| bad(at, what))?;
+            }
+        })
+        .collect();
+    // The first in file order (rayon's collect into a `Result` keeps any one).
+    parsed.into_iter().collect()
+}
+
+/// The end of the first record that ends at or after `aim` (`from` being a record's start):
+/// just after a line break outside quotes. `None` if there is none before the end.
+pub(crate) fn record_end(text: &[u8], from: usize, aim: usize, quoted: bool) -> Option<usize> {
+    if !quoted {
+        return text[aim..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map(|i| aim + i + 1);
+    }
+    let mut inside = quotes(&text[from..aim]) % 2 == 1;
+    for (i, &c) in text[aim..].iter().enumerate() {
+        match c {
+            b'"' => inside = !inside,
+            b'\n' if !inside => return Some(aim + i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where the record that a reader's position `at` stands before starts: past the empty and
+/// comment lines that the reader skips (`at` clamped to `text`).
+pub(crate) fn record_start(text: &[u8], mut at: usize) -> usize {
+    at = at.min(text.len());
+    loop {
+        match text.get(at) {
+            Some(b'\n' | b'\r') => at += 1,
+            Some(b'#') => {
+                at = text[at..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(text.len(), |i| at + i + 1);
+            }
+            _ => return at,
+        }
+    }
+}
+
+/// Line breaks in `text`.
+pub(crate) fn line_breaks(text: &[u8]) -> u64 {
+    text.iter().filter(|&&c| c == b'\n').count() as u64
+}
+
+/// Quote characters in `text`.
+fn quotes(text: &[u8]) -> usize {
+    text.iter().filter(|&&c| c == b'"').count()
+}
+
+/// A byte position of the reader as an index into its text.
+pub(crate) fn byte_of(at: u64) -> usize {
+    usize::try_from(at).unwrap_or(usize::MAX)
+}
+
+pub(crate) fn byte(p: &csv::Position) -> usize {
+    byte_of(p.byte())
+}
