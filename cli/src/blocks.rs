@@ -33,10 +33,9 @@ impl<R: Read> Blocks<R> {
     }
 
     /// Extends `text` (whole lines from a record's start) with the next blocks until it ends
-    /// outside quotes, where the quote characters in it are even in number: a quoted field
-    /// may hold a line break.
-    pub(crate) fn complete(&mut self, text: &mut Vec<u8>) -> Result<(), String> {
-        while !self.eof && text.contains(&b'"') && quotes(text) % 2 == 1 {
+    /// where a record ends: a quoted field may hold a line break.
+    pub(crate) fn complete(&mut self, text: &mut Vec<u8>, delimiter: u8) -> Result<(), String> {
+        while !self.eof && text.contains(&b'"') && !record_ends(text, delimiter, &[]).1 {
             let more = self.next()?;
             text.extend_from_slice(&more);
         }
@@ -89,13 +88,17 @@ pub(crate) fn parse_pieces(
     format: &Format,
     plan: &Plan,
 ) -> Result<Vec<Rows>, Bad> {
-    let quoted = text.contains(&b'"');
+    let aims: Vec<usize> = (1..count).map(|k| text.len() * k / count).collect();
     let mut starts = vec![0];
-    for k in 1..count {
-        let from = starts.last().copied().unwrap_or(0);
-        let aim = (text.len() * k / count).max(from);
-        if let Some(end) = record_end(text, from, aim, quoted) {
-            starts.push(end);
+    if text.contains(&b'"') {
+        starts.extend(record_ends(text, format.delimiter, &aims).0);
+    } else {
+        // Without quotes every line break ends a record (or a blank or comment line).
+        for aim in aims {
+            let from = starts.last().copied().unwrap_or(0).max(aim);
+            if let Some(i) = text[from..].iter().position(|&c| c == b'\n') {
+                starts.push(from + i + 1);
+            }
         }
     }
     starts.dedup();
@@ -112,7 +115,7 @@ pub(crate) fn parse_pieces(
             let mut reader = reader(format, piece);
             let mut record = csv::ByteRecord::new();
             let bad = |at: u64, what| Bad {
-                at: from + byte_of(at),
+                at: from.saturating_add(byte_of(at)),
                 what,
             };
             loop {
@@ -138,24 +141,34 @@ pub(crate) fn parse_pieces(
     parsed.into_iter().collect()
 }
 
-/// The end of the first record that ends at or after `aim` (`from` being a record's start):
-/// just after a line break outside quotes. `None` if there is none before the end.
-pub(crate) fn record_end(text: &[u8], from: usize, aim: usize, quoted: bool) -> Option<usize> {
-    if !quoted {
-        return text[aim..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map(|i| aim + i + 1);
-    }
-    let mut inside = quotes(&text[from..aim]) % 2 == 1;
-    for (i, &c) in text[aim..].iter().enumerate() {
-        match c {
-            b'"' => inside = !inside,
-            b'\n' if !inside => return Some(aim + i + 1),
-            _ => {}
+/// Where records end in `text`, which starts where a record starts: for each of `aims`
+/// (in increasing order) the end of the first record that ends at or after it, and whether
+/// `text` ends where a record ends. The csv reader's own state machine decides, with the
+/// tool's settings: a quote character starts a quoted field only at a field's start.
+pub(crate) fn record_ends(text: &[u8], delimiter: u8, aims: &[usize]) -> (Vec<usize>, bool) {
+    let mut core = csv_core::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .comment(Some(b'#'))
+        .build();
+    // The fields' bytes are not kept: each call may reuse the buffers from their start.
+    let (mut out, mut ends) = ([0u8; 4096], [0usize; 64]);
+    let (mut at, mut cuts) = (0, Vec::new());
+    let mut aims = aims.iter().peekable();
+    while let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) {
+        let (result, read, ..) = core.read_record(rest, &mut out, &mut ends);
+        at += read;
+        if result == csv_core::ReadRecordResult::Record {
+            if aims.next_if(|&&aim| aim <= at).is_some() {
+                cuts.push(at);
+                while aims.next_if(|&&aim| aim <= at).is_some() {}
+            }
+        } else if read == 0 && result == csv_core::ReadRecordResult::InputEmpty {
+            break;
         }
     }
-    None
+    // Told that the input has ended, the reader ends a record only if one is under way.
+    let (last, ..) = core.read_record(&[], &mut out, &mut ends);
+    (cuts, last == csv_core::ReadRecordResult::End)
 }
 
 /// Where the record that a reader's position `at` stands before starts: past the empty and
@@ -179,11 +192,6 @@ pub(crate) fn record_start(text: &[u8], mut at: usize) -> usize {
 /// Line breaks in `text`.
 pub(crate) fn line_breaks(text: &[u8]) -> u64 {
     text.iter().filter(|&&c| c == b'\n').count() as u64
-}
-
-/// Quote characters in `text`.
-fn quotes(text: &[u8]) -> usize {
-    text.iter().filter(|&&c| c == b'"').count()
 }
 
 /// A byte position of the reader as an index into its text.

@@ -76,7 +76,7 @@ fn read_blocks(
     // The first record: the header, or the first row.
     let mut record = csv::ByteRecord::new();
     let (line, start) = 'first: loop {
-        blocks.complete(&mut text)?;
+        blocks.complete(&mut text, format.delimiter)?;
         let mut head = reader(format, &text[..]);
         while head
             .read_byte_record(&mut record)
@@ -121,7 +121,7 @@ fn read_blocks(
         text = blocks.next()?;
     }
     while !text.is_empty() {
-        blocks.complete(&mut text)?;
+        blocks.complete(&mut text, format.delimiter)?;
         let pieces = match split {
             true => rayon::current_num_threads() * PIECES_PER_THREAD,
             false => 1,
@@ -522,6 +522,46 @@ mod tests {
             ] {
                 let got = read_blocks(t.as_bytes(), &format, &Target::Column(None), block, split);
                 assert_eq!(got.err().as_deref(), Some(want), "{t:?}, blocks of {block}");
+            }
+        }
+    }
+
+    /// Any bytes of a few kinds: split or not, the same outcome, and no panic.
+    #[test]
+    fn any_bytes_read_the_same_split_or_not() {
+        let format = Format {
+            delimiter: b',',
+            header: None,
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        for case in 0..3000 {
+            let mut t = Vec::new();
+            for _ in 0..(case % 200) {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                t.push(b"0123456789,,,\n\n\r\" #.-ae"[(s % 22) as usize]);
+            }
+            let want = outcome(read_blocks(
+                &t[..],
+                &format,
+                &Target::Column(None),
+                usize::MAX,
+                false,
+            ));
+            for block in [1, 16, 64] {
+                let got = pool
+                    .install(|| read_blocks(&t[..], &format, &Target::Column(None), block, true));
+                assert_eq!(
+                    outcome(got),
+                    want,
+                    "{:?}, blocks of {block}",
+                    String::from_utf8_lossy(&t)
+                );
             }
         }
     }
