@@ -9,10 +9,13 @@ use crate::table::{Format, Plan, Rows, blank, csv_error, reader};
 
 /// Text read and parsed at a time, per thread: whole lines, split between the threads.
 pub(crate) const BLOCK_PER_THREAD: usize = 1 << 21;
+/// The most text read at a time (two blocks are held: one parsed, the next read).
+pub(crate) const BLOCK_MAX: usize = 1 << 26;
 /// Pieces of a block per thread, so that a thread that is slowed leaves work to others.
 pub(crate) const PIECES_PER_THREAD: usize = 4;
 
-/// The input in blocks of about `size` bytes, each ending at a line break (or the end).
+/// The input in blocks of about `size` bytes or more, each ending at a line break (or the
+/// input's end).
 pub(crate) struct Blocks<R> {
     input: R,
     /// Bytes read past the last block's last line break.
@@ -199,6 +202,7 @@ pub(crate) fn byte_of(at: u64) -> usize {
     usize::try_from(at).unwrap_or(usize::MAX)
 }
 
+/// A record's position as an index into its reader's text.
 pub(crate) fn byte(p: &csv::Position) -> usize {
     byte_of(p.byte())
 }

@@ -6,8 +6,8 @@ use std::io::Read;
 
 use crate::Failure;
 use crate::blocks::{
-    BLOCK_PER_THREAD, Blocks, PIECES_PER_THREAD, byte, byte_of, line_breaks, parse_pieces,
-    record_start,
+    BLOCK_MAX, BLOCK_PER_THREAD, Blocks, PIECES_PER_THREAD, byte, byte_of, line_breaks,
+    parse_pieces, record_start,
 };
 
 /// The data of a CSV file: the features row-major, the target, and the column names.
@@ -58,7 +58,9 @@ pub fn read(
     format: &Format,
     target: Target<'_>,
 ) -> Result<Table, Failure> {
-    let block = BLOCK_PER_THREAD.saturating_mul(rayon::current_num_threads());
+    let block = BLOCK_PER_THREAD
+        .saturating_mul(rayon::current_num_threads())
+        .min(BLOCK_MAX);
     read_blocks(input, format, &target, block, true)
         .map_err(|msg| Failure::Data(format!("{source}: {msg}")))
 }
