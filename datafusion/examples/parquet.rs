@@ -22,10 +22,14 @@ use steepest_datafusion::{Features, fit_regression};
 
 const D: usize = 8;
 
-/// A deterministic value in [-1, 1).
+/// A deterministic value in [-1, 1), independent of its neighbours' (SplitMix64's output
+/// function: a plain multiplicative hash makes the features of a row functions of each other).
 fn value(k: u64) -> f32 {
-    let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-    h as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    let mut z = k.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
 }
 
 /// Rows `lo..hi` of `y = Σ (j + 1)/4 · x_j − 0.5 + noise`, over unscaled features.
@@ -69,10 +73,12 @@ async fn main() -> Result<()> {
         .map(|lo| batch(lo, rows.min(lo + 65_536)))
         .collect::<Result<Vec<_>>>()?;
     let table = MemTable::try_new(batches[0].schema(), vec![batches])?;
+    // One file, its rows in order: the scan's partitions, and so the fit, repeat run to run.
+    let file = dir.join("data.parquet");
     ctx.read_table(Arc::new(table))?
         .write_parquet(
-            dir.to_str().unwrap_or("."),
-            DataFrameWriteOptions::new(),
+            file.to_str().unwrap_or("data.parquet"),
+            DataFrameWriteOptions::new().with_single_file_output(true),
             None,
         )
         .await?;
