@@ -7,6 +7,7 @@ use rand_xoshiro::rand_core::SeedableRng;
 use steepest::stats::{Moments, moments};
 use steepest::{Dataset, Error, LinearModel, RowMajor};
 
+use crate::holdout::hold_out;
 use crate::model::{FORMAT, FitInfo, ModelFile, Standardization};
 use crate::output::say;
 use crate::table::{self, Table, Target};
@@ -59,10 +60,10 @@ fn fit(args: FitArgs) -> Result<(), Failure> {
     let n_test = ((n as f64) * args.test_fraction).floor() as usize;
     let n_test = if n - n_test < 1 { 0 } else { n_test };
     let n_train = n - n_test;
-    // A seeded holdout: the rows shuffled in place, the last ones held out.
+    // A seeded holdout: rows drawn at random moved to the end and held out.
     if n_test > 0 {
         let mut rng = Xoshiro128PlusPlus::seed_from_u64(args.seed);
-        steepest::shuffle_rows(&mut t.x, &mut t.y, t.d, &mut rng).map_err(data_error)?;
+        hold_out(&mut t.x, &mut t.y, t.d, n_test, &mut rng);
     }
     let d = t.d;
     let (x_train, x_test) = t.x.split_at_mut(n_train * d);

@@ -6,6 +6,7 @@
 mod blocks;
 mod builtin;
 mod fit;
+mod holdout;
 mod model;
 mod output;
 mod predict;
