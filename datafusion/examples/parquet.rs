@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use datafusion::arrow::array::{ArrayRef, Float32Array};
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::dataframe::DataFrameWriteOptions;
-use datafusion::datasource::MemTable;
 use datafusion::error::Result;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::prelude::*;
 use steepest::regression::Regression;
 use steepest::{Control, Epoch};
@@ -72,16 +72,20 @@ async fn main() -> Result<()> {
         .step_by(65_536)
         .map(|lo| batch(lo, rows.min(lo + 65_536)))
         .collect::<Result<Vec<_>>>()?;
-    let table = MemTable::try_new(batches[0].schema(), vec![batches])?;
-    // One file, its rows in order: the scan's partitions, and so the fit, repeat run to run.
-    let file = dir.join("data.parquet");
-    ctx.read_table(Arc::new(table))?
-        .write_parquet(
-            file.to_str().unwrap_or("data.parquet"),
-            DataFrameWriteOptions::new().with_single_file_output(true),
-            None,
-        )
-        .await?;
+    // One file, its batches in order, written by the Parquet crate's writer: DataFusion's
+    // own writer takes the batches in the order its partitions deliver them, which varies
+    // run to run, and the fit's sums with it.
+    std::fs::create_dir_all(&dir)?;
+    let file = std::fs::File::create(dir.join("data.parquet"))?;
+    // Row groups of 2^17 rows: the scan splits the file between the cores by row group.
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(1 << 17))
+        .build();
+    let mut writer = ArrowWriter::try_new(file, batches[0].schema(), Some(props))?;
+    for b in &batches {
+        writer.write(b)?;
+    }
+    writer.close()?;
     println!(
         "wrote {rows} rows × {D} features as Parquet to {} in {:.2?}",
         dir.display(),
