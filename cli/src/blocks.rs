@@ -5,7 +5,7 @@ use std::io::Read;
 
 use rayon::prelude::*;
 
-use crate::table::{Format, Plan, Rows, blank, csv_error, reader};
+use crate::table::{COMMENT, Format, Plan, Rows, blank, reader};
 
 /// Text read and parsed at a time, per thread: whole lines, split between the threads.
 pub(crate) const BLOCK_PER_THREAD: usize = 1 << 21;
@@ -36,13 +36,22 @@ impl<R: Read> Blocks<R> {
     }
 
     /// Extends `text` (whole lines from a record's start) with the next blocks until it ends
-    /// where a record ends: a quoted field may hold a line break.
-    pub(crate) fn complete(&mut self, text: &mut Vec<u8>, delimiter: u8) -> Result<(), String> {
-        while !self.eof && text.contains(&b'"') && !record_ends(text, delimiter, &[]).1 {
+    /// where a record ends (a quoted field may hold a line break), and returns where its
+    /// `count` pieces start ([`piece_starts`]).
+    pub(crate) fn complete(
+        &mut self,
+        text: &mut Vec<u8>,
+        count: usize,
+        delimiter: u8,
+    ) -> Result<Vec<usize>, String> {
+        loop {
+            let (starts, whole) = piece_starts(text, count, delimiter);
+            if whole || self.eof {
+                return Ok(starts);
+            }
             let more = self.next()?;
             text.extend_from_slice(&more);
         }
-        Ok(())
     }
 
     /// Whether the input has been read to its end.
@@ -83,28 +92,15 @@ pub(crate) struct Bad {
     pub(crate) what: String,
 }
 
-/// The records of `text` (whole records), in about `count` pieces on the current thread
-/// pool, each piece's rows in order; or the first record in `text` that cannot be read.
+/// The records of `text` (whole records), in the pieces that start at `starts` (the first
+/// at 0), on the current thread pool, each piece's rows in order; or the first record in
+/// `text` that cannot be read.
 pub(crate) fn parse_pieces(
     text: &[u8],
-    count: usize,
+    starts: &[usize],
     format: &Format,
     plan: &Plan,
 ) -> Result<Vec<Rows>, Bad> {
-    let aims: Vec<usize> = (1..count).map(|k| text.len() * k / count).collect();
-    let mut starts = vec![0];
-    if text.contains(&b'"') {
-        starts.extend(record_ends(text, format.delimiter, &aims).0);
-    } else {
-        // Without quotes every line break ends a record (or a blank or comment line).
-        for aim in aims {
-            let from = starts.last().copied().unwrap_or(0).max(aim);
-            if let Some(i) = text[from..].iter().position(|&c| c == b'\n') {
-                starts.push(from + i + 1);
-            }
-        }
-    }
-    starts.dedup();
     let ends: Vec<usize> = starts.iter().skip(1).copied().chain([text.len()]).collect();
     let parsed: Vec<Result<Rows, Bad>> = starts
         .par_iter()
@@ -128,7 +124,7 @@ pub(crate) fn parse_pieces(
                     Err(e) => {
                         return Err(bad(
                             e.position().map_or(0, csv::Position::byte),
-                            csv_error(&e),
+                            e.to_string(),
                         ));
                     }
                 }
@@ -144,6 +140,28 @@ pub(crate) fn parse_pieces(
     parsed.into_iter().collect()
 }
 
+/// Where the `count` pieces of `text` (which starts where a record starts) start: 0, then
+/// the end of the first record that ends at or after each `k/count` of the text; and whether
+/// `text` ends where a record ends. Without a quote character every line break ends a
+/// record (or a blank or comment line); with one, [`record_ends`] decides.
+pub(crate) fn piece_starts(text: &[u8], count: usize, delimiter: u8) -> (Vec<usize>, bool) {
+    let aims: Vec<usize> = (1..count).map(|k| text.len() * k / count).collect();
+    let mut starts = vec![0];
+    if text.contains(&b'"') {
+        let (ends, whole) = record_ends(text, delimiter, &aims);
+        starts.extend(ends);
+        return (starts, whole);
+    }
+    for aim in aims {
+        let from = starts.last().copied().unwrap_or(0).max(aim);
+        if let Some(i) = text[from..].iter().position(|&c| c == b'\n') {
+            starts.push(from + i + 1);
+        }
+    }
+    starts.dedup();
+    (starts, text.last().is_none_or(|&c| c == b'\n'))
+}
+
 /// Where records end in `text`, which starts where a record starts: for each of `aims`
 /// (in increasing order) the end of the first record that ends at or after it, and whether
 /// `text` ends where a record ends. The csv reader's own state machine decides, with the
@@ -151,7 +169,7 @@ pub(crate) fn parse_pieces(
 pub(crate) fn record_ends(text: &[u8], delimiter: u8, aims: &[usize]) -> (Vec<usize>, bool) {
     let mut core = csv_core::ReaderBuilder::new()
         .delimiter(delimiter)
-        .comment(Some(b'#'))
+        .comment(Some(COMMENT))
         .build();
     // The fields' bytes are not kept: each call may reuse the buffers from their start.
     let (mut out, mut ends) = ([0u8; 4096], [0usize; 64]);
@@ -181,7 +199,7 @@ pub(crate) fn record_start(text: &[u8], mut at: usize) -> usize {
     loop {
         match text.get(at) {
             Some(b'\n' | b'\r') => at += 1,
-            Some(b'#') => {
+            Some(&COMMENT) => {
                 at = text[at..]
                     .iter()
                     .position(|&c| c == b'\n')

@@ -78,11 +78,11 @@ fn read_blocks(
     // The first record: the header, or the first row.
     let mut record = csv::ByteRecord::new();
     let (line, start) = 'first: loop {
-        blocks.complete(&mut text, format.delimiter)?;
+        blocks.complete(&mut text, 1, format.delimiter)?;
         let mut head = reader(format, &text[..]);
         while head
             .read_byte_record(&mut record)
-            .map_err(|e| csv_error(&e))?
+            .map_err(|e| e.to_string())?
         {
             if !blank(&record) {
                 let at = record_start(&text, record.position().map_or(0, byte));
@@ -123,16 +123,16 @@ fn read_blocks(
         text = blocks.next()?;
     }
     while !text.is_empty() {
-        blocks.complete(&mut text, format.delimiter)?;
         let pieces = match split {
             true => rayon::current_num_threads() * PIECES_PER_THREAD,
             false => 1,
         };
+        let starts = blocks.complete(&mut text, pieces, format.delimiter)?;
         // This block is parsed while this thread reads the next (the input may not be sent to
         // another thread).
         let mut parsed = Ok(Vec::new());
         let next = rayon::in_place_scope(|s| {
-            s.spawn(|_| parsed = parse_pieces(&text, pieces, format, &plan));
+            s.spawn(|_| parsed = parse_pieces(&text, &starts, format, &plan));
             blocks.next()
         });
         match parsed {
@@ -159,6 +159,9 @@ fn read_blocks(
 
 const NO_ROWS: &str = "no data rows: the file is empty or holds only a header";
 
+/// The character that starts a comment line.
+pub(crate) const COMMENT: u8 = b'#';
+
 /// A CSV reader with the tool's settings. Records of any length: [`Rows::push`] checks them
 /// against the first line. Fields are trimmed where they are used: the reader's own
 /// trimming allocates a record per record.
@@ -166,7 +169,7 @@ pub(crate) fn reader<R: Read>(format: &Format, input: R) -> csv::Reader<R> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .delimiter(format.delimiter)
-        .comment(Some(b'#'))
+        .comment(Some(COMMENT))
         .flexible(true)
         .from_reader(input)
 }
@@ -362,21 +365,6 @@ pub(crate) fn blank(record: &csv::ByteRecord) -> bool {
 fn parse(field: &[u8]) -> Option<f32> {
     let field = field.trim_ascii();
     std::str::from_utf8(field).ok()?.parse().ok()
-}
-
-pub(crate) fn csv_error(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => format!(
-            "line {}: {len} fields, but the lines before have {expected_len}",
-            pos.as_ref().map_or(0, csv::Position::line)
-        ),
-        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-        _ => e.to_string(),
-    }
 }
 
 #[cfg(test)]
