@@ -11,9 +11,10 @@
 //! (the scalar reference) or `PROBE_OTHER=serial` (the one-thread kernel, against the
 //! parallel pass with `PROBE_THREADS`). `PROBE_HANDOFF=1` with `PROBE_THREADS=2` prints one
 //! thread's time ÷ the pool's, and the most that ratio can be when rayon hands half of a
-//! one-thread pass's time to the other thread (`handoff`). This machine slows down by up to
-//! 2× for seconds at a time; a ratio of neighbouring timings is unmoved by that, a ratio of
-//! two minima is not.
+//! one-thread pass's time to the other thread (`handoff`). `PROBE_YOFF=k` starts `y` `k`
+//! values into its buffer, moving it against `x` within their pages. This machine slows down
+//! by up to 2× for seconds at a time; a ratio of neighbouring timings is unmoved by that, a
+//! ratio of two minima is not.
 #[macro_use]
 #[path = "common/stdout.rs"]
 mod stdout;
@@ -91,8 +92,16 @@ fn probe() {
             n * d
         };
         let x = huge::Buf::from_iter(len, (0..len).map(|k| (k % 97) as f32 / 50.0 - 1.0));
-        let y_buf = huge::Buf::from_iter(n, (0..n).map(|k| (k % 13) as f32 / 7.0 - 1.0));
-        let y = &y_buf[..];
+        // PROBE_YOFF=k: y starts k values into its buffer (its offset against x's).
+        let yoff: usize = std::env::var("PROBE_YOFF")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let y_buf = huge::Buf::from_iter(
+            n + yoff,
+            (0..n + yoff).map(|k| (k.wrapping_sub(yoff) % 13) as f32 / 7.0 - 1.0),
+        );
+        let y = &y_buf[yoff..];
         let w = vec![0.3f32; d];
         let data: Dataset = if layout == "cm" {
             ColMajor::new(&x, y, n, d, ld).unwrap().into()

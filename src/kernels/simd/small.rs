@@ -5,7 +5,7 @@ use crate::data::{ColumnView, RowMajor};
 use crate::kernels::lanes::{
     INTERLEAVES, PREFETCHES, amap, columns_by_value, columns_of_2, columns_of_3, columns_of_4,
     columns_of_4_interleaved, columns8, deinterleave, interleave, load, load_at, madd, prefetch,
-    widen_sum,
+    prefetch_l2, widen_sum,
 };
 use core::array;
 use wide::f32x8;
@@ -101,17 +101,27 @@ struct Columns<'a, const D: usize, const FAR: bool, const T: usize> {
 
 impl<const D: usize, const FAR: bool, const T: usize> Columns<'_, D, FAR, T> {
     /// With `FAR`, at every other vector: asks for the line `ahead` vectors on in each column
-    /// and in `y`.
+    /// and in `y`. One column asks into L1; more ask into L2, since what they have in flight
+    /// (each column and `y` 2 KiB ahead, or 16 KiB for `D ≤ 8`) fills or exceeds a 32 KiB L1:
+    /// into L1 it took 1.2–1.4× the time of asking into L2 at column-major `d` = 4–28 on an
+    /// AMD EPYC family 25 model 17 host (BENCHMARKS.md); one column was as fast either way.
     #[inline(always)]
     fn ask_ahead(&self, v: usize) {
         if FAR && v.is_multiple_of(2) {
+            let ask = |l: &[f32; 8]| {
+                if D == 1 {
+                    prefetch(l);
+                } else {
+                    prefetch_l2(l);
+                }
+            };
             for c in self.cols {
                 if let Some(l) = c.get(v + self.ahead) {
-                    prefetch(l);
+                    ask(l);
                 }
             }
             if let Some(l) = self.y.get(v + self.ahead) {
-                prefetch(l);
+                ask(l);
             }
         }
     }
