@@ -100,16 +100,21 @@ struct Columns<'a, const D: usize, const FAR: bool, const T: usize> {
 }
 
 impl<const D: usize, const FAR: bool, const T: usize> Columns<'_, D, FAR, T> {
+    /// Whether [`ask_ahead`](Self::ask_ahead) asks into L1. More than one column asks into
+    /// L2, since what they have in flight (each column and `y` 16 KiB ahead for `D ≤ 8`, 2 KiB
+    /// in the one pass of `cm_lockstep`) fills or exceeds a 32 KiB L1: into L1 it took
+    /// 1.1–1.4× the time at column-major `d` = 4–28 on an AMD EPYC family 25 model 17 host
+    /// (BENCHMARKS.md). One column was as fast either way, and without AVX the one pass
+    /// (`T` = [`CM_FOLD_VECS`]), whose accumulators spill, was 2–7 % faster into L1.
+    const INTO_L1: bool = D == 1 || (T == CM_FOLD_VECS && !cfg!(target_feature = "avx"));
+
     /// With `FAR`, at every other vector: asks for the line `ahead` vectors on in each column
-    /// and in `y`. One column asks into L1; more ask into L2, since what they have in flight
-    /// (each column and `y` 2 KiB ahead, or 16 KiB for `D ≤ 8`) fills or exceeds a 32 KiB L1:
-    /// into L1 it took 1.2–1.4× the time of asking into L2 at column-major `d` = 4–28 on an
-    /// AMD EPYC family 25 model 17 host (BENCHMARKS.md); one column was as fast either way.
+    /// and in `y`.
     #[inline(always)]
     fn ask_ahead(&self, v: usize) {
         if FAR && v.is_multiple_of(2) {
             let ask = |l: &[f32; 8]| {
-                if D == 1 {
+                if Self::INTO_L1 {
                     prefetch(l);
                 } else {
                     prefetch_l2(l);
