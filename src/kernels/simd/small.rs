@@ -91,30 +91,24 @@ impl<const D: usize> TileFeatures<D> for NoTile {
     }
 }
 
-/// Columns of exactly as many vectors as `y`; with `FAR`, every other vector asks for the
-/// line `ahead` vectors on in each column and in `y`.
-struct Columns<'a, const D: usize, const FAR: bool, const T: usize> {
+/// Columns of exactly as many vectors as `y`. `FAR`: 0 asks for nothing ahead; 1 and 2 ask,
+/// at every other vector, for the line `ahead` vectors on in each column and in `y`, into L1
+/// (1) or L2 (2), as `col_major`'s `Ahead` does. One column asks into L1 either way: what it
+/// has in flight fits, and it was as fast there.
+struct Columns<'a, const D: usize, const FAR: u8, const T: usize> {
     cols: [&'a [[f32; 8]]; D],
     y: &'a [[f32; 8]],
     ahead: usize,
 }
 
-impl<const D: usize, const FAR: bool, const T: usize> Columns<'_, D, FAR, T> {
-    /// Whether [`ask_ahead`](Self::ask_ahead) asks into L1. More than one column asks into
-    /// L2, since what they have in flight (each column and `y` 16 KiB ahead for `D ≤ 8`, 2 KiB
-    /// in the one pass of `cm_lockstep`) fills or exceeds a 32 KiB L1: into L1 it took
-    /// 1.1–1.4× the time at column-major `d` = 4–28 on an AMD EPYC family 25 model 17 host
-    /// (BENCHMARKS.md). One column was as fast either way, and without AVX the one pass
-    /// (`T` = [`CM_FOLD_VECS`]), whose accumulators spill, was 2–7 % faster into L1.
-    const INTO_L1: bool = D == 1 || (T == CM_FOLD_VECS && !cfg!(target_feature = "avx"));
-
-    /// With `FAR`, at every other vector: asks for the line `ahead` vectors on in each column
-    /// and in `y`.
+impl<const D: usize, const FAR: u8, const T: usize> Columns<'_, D, FAR, T> {
+    /// With `FAR` > 0, at every other vector: asks for the line `ahead` vectors on in each
+    /// column and in `y`.
     #[inline(always)]
     fn ask_ahead(&self, v: usize) {
-        if FAR && v.is_multiple_of(2) {
+        if FAR > 0 && v.is_multiple_of(2) {
             let ask = |l: &[f32; 8]| {
-                if Self::INTO_L1 {
+                if FAR == 1 || D == 1 {
                     prefetch(l);
                 } else {
                     prefetch_l2(l);
@@ -132,9 +126,7 @@ impl<const D: usize, const FAR: bool, const T: usize> Columns<'_, D, FAR, T> {
     }
 }
 
-impl<'a, const D: usize, const FAR: bool, const T: usize> Features<D, T>
-    for Columns<'a, D, FAR, T>
-{
+impl<'a, const D: usize, const FAR: u8, const T: usize> Features<D, T> for Columns<'a, D, FAR, T> {
     type Tile<'t>
         = ColumnsTile<'t, 'a, D, FAR, T>
     where
@@ -157,7 +149,7 @@ impl<'a, const D: usize, const FAR: bool, const T: usize> Features<D, T>
         // general loop: as whole tiles it was unrolled further and spilled an accumulator
         // into its chain of additions (0.31 ns/value against 0.21 in a dependent's default
         // profile, at 1 MiB). From DRAM the memory sets the pace and whole tiles are as fast.
-        if D == 1 && !FAR && !cfg!(target_feature = "avx") {
+        if D == 1 && FAR == 0 && !cfg!(target_feature = "avx") {
             return None;
         }
         let tile = |c: &'a [[f32; 8]]| c.get(v0..v0 + T)?.try_into().ok();
@@ -174,13 +166,13 @@ impl<'a, const D: usize, const FAR: bool, const T: usize> Features<D, T>
 }
 
 /// One whole tile of [`Columns`].
-struct ColumnsTile<'t, 'a, const D: usize, const FAR: bool, const T: usize> {
+struct ColumnsTile<'t, 'a, const D: usize, const FAR: u8, const T: usize> {
     tiles: [&'a [[f32; 8]; T]; D],
     v0: usize,
     of: &'t Columns<'a, D, FAR, T>,
 }
 
-impl<const D: usize, const FAR: bool, const T: usize> TileFeatures<D>
+impl<const D: usize, const FAR: u8, const T: usize> TileFeatures<D>
     for ColumnsTile<'_, '_, D, FAR, T>
 {
     #[inline(always)]
@@ -366,7 +358,7 @@ pub(super) fn cm_lockstep<'a, const D: usize>(
     out: &mut impl Out,
 ) {
     if let Some((cols, y)) = vectors::<D>(data) {
-        let features = Columns::<D, PREFETCHES, CM_FOLD_VECS> {
+        let features = Columns::<D, LOCKSTEP_FAR, CM_FOLD_VECS> {
             cols,
             y,
             ahead: LOCKSTEP_AHEAD,
@@ -380,6 +372,16 @@ pub(super) fn cm_lockstep<'a, const D: usize>(
 /// more; with this, d = 17–28 take 0.6–0.8× the time of two sweeps per tile from DRAM with
 /// AVX, and d = 12 0.86×.
 const LOCKSTEP_AHEAD: usize = 64;
+
+/// Where [`cm_lockstep`] asks for its lines (`Columns`'s `FAR`): into L2, since each column
+/// and `y` 2 KiB ahead for `d` > 8 fill or exceed a 32 KiB L1 (into L1 took 1.1–1.4× the time
+/// at column-major `d` = 12–28 on an AMD EPYC family 25 model 17 host, BENCHMARKS.md). Without
+/// AVX, whose sixteen registers make the accumulators spill, into L1 was 2–7 % faster.
+const LOCKSTEP_FAR: u8 = match (PREFETCHES, cfg!(target_feature = "avx")) {
+    (false, _) => 0,
+    (true, false) => 1,
+    (true, true) => 2,
+};
 
 /// `data`'s columns and `y` as whole vectors: every column has `n` values and `y` at least
 /// `n`, so each slice has exactly `n / 8` vectors, which lets the loads in `small` go
@@ -398,7 +400,9 @@ fn vectors<'a, const D: usize>(
 }
 
 /// [`small`] over `D` columns of exactly as many vectors as `y`; with `ahead`, every other
-/// vector asks for the line `ahead` vectors on in each column and in `y`.
+/// vector asks for the line `ahead` vectors on in each column and in `y`, into L2 for two
+/// columns or more: each 16 KiB ahead, they fill a 32 KiB L1 (into L1 took 1.1–1.4× the time
+/// at column-major `d` = 4–8 on an AMD EPYC family 25 model 17 host, BENCHMARKS.md).
 #[inline(always)]
 fn columns_small<const D: usize>(
     cols: [&[[f32; 8]]; D],
@@ -410,10 +414,10 @@ fn columns_small<const D: usize>(
 ) {
     let n_vec = y.len();
     if let Some(ahead) = ahead {
-        let features = Columns::<D, true, TILE_VECS> { cols, y, ahead };
+        let features = Columns::<D, 2, TILE_VECS> { cols, y, ahead };
         small::<D, TILE_VECS>(n_vec, features, y, false, w, b, out);
     } else {
-        let features = Columns::<D, false, TILE_VECS> { cols, y, ahead: 0 };
+        let features = Columns::<D, 0, TILE_VECS> { cols, y, ahead: 0 };
         small::<D, TILE_VECS>(n_vec, features, y, false, w, b, out);
     }
 }
