@@ -29,10 +29,12 @@ const SPECIALISED: bool = cfg!(any(target_arch = "x86", target_arch = "x86_64"))
 const PIPELINED: bool = SPECIALISED && cfg!(target_feature = "avx");
 
 /// Whether rows of exactly 5, 6 or 7 chunks (d = 40, 48, 56) get a copy of their own, `w` in
-/// registers: the pipelined tile in cache, the one pass from memory. With AVX, where they took
-/// 0.6–0.7× the generic two-sweep tile's time in cache and 0.8–0.97× from DRAM (the generic
-/// tile ran at 1.45–1.7× the read there). Without AVX the two sweeps of a copy of its own
-/// were no faster everywhere (0.77–1.05×), and those builds keep the generic tile.
+/// registers: the pipelined tile in cache (0.6–0.95× the generic two-sweep tile's time), the
+/// one pass from memory for d = 40 (0.9–1.0×). With AVX: without it the two sweeps of a copy
+/// of its own were no faster everywhere (0.77–1.05×), and those builds keep the generic tile.
+/// From memory d = 48 and 56 take the generic tile too: their one pass took 0.8–0.9× its time
+/// on an AMD EPYC family 26 host but 1.04–1.21× on a family 25 model 17 one (BENCHMARKS.md),
+/// and a path slower on one host is not taken.
 const MORE_CHUNKS: bool = PIPELINED;
 
 /// Whether rows of exactly 8 chunks (d = 64) get a copy of their own: with AVX-512's 32
@@ -42,58 +44,60 @@ const EIGHT_CHUNKS: bool = PIPELINED && cfg!(target_feature = "avx512vl");
 
 /// Tile `k` of the call adds into `out.run(k)`.
 pub(super) fn rm_wide(data: &RowMajor<'_>, w: &[f32], b: f32, out: &mut impl Out, streamed: bool) {
+    // Whether the pass reads from memory and asks for its data ahead.
+    let far = PREFETCHES && (streamed || far_by_size(data.n(), data.d()));
     match data.d() {
-        8 => rm_wide_c::<1, 0>(data, w, b, out, streamed),
-        16 => rm_wide_c::<2, 0>(data, w, b, out, streamed),
-        24 => rm_wide_c::<3, 0>(data, w, b, out, streamed),
-        32 => rm_wide_c::<4, 0>(data, w, b, out, streamed),
-        40 if MORE_CHUNKS => rm_wide_c::<5, 0>(data, w, b, out, streamed),
-        48 if MORE_CHUNKS => rm_wide_c::<6, 0>(data, w, b, out, streamed),
-        56 if MORE_CHUNKS => rm_wide_c::<7, 0>(data, w, b, out, streamed),
-        64 if EIGHT_CHUNKS => rm_wide_c::<8, 0>(data, w, b, out, streamed),
+        8 => rm_wide_c::<1, 0>(data, w, b, out, far),
+        16 => rm_wide_c::<2, 0>(data, w, b, out, far),
+        24 => rm_wide_c::<3, 0>(data, w, b, out, far),
+        32 => rm_wide_c::<4, 0>(data, w, b, out, far),
+        40 if MORE_CHUNKS => rm_wide_c::<5, 0>(data, w, b, out, far),
+        48 if MORE_CHUNKS && !far => rm_wide_c::<6, 0>(data, w, b, out, far),
+        56 if MORE_CHUNKS && !far => rm_wide_c::<7, 0>(data, w, b, out, far),
+        64 if EIGHT_CHUNKS => rm_wide_c::<8, 0>(data, w, b, out, far),
         d if SPECIALISED && d < 40 => match d {
-            9 => rm_wide_c::<1, 1>(data, w, b, out, streamed),
-            10 => rm_wide_c::<1, 2>(data, w, b, out, streamed),
-            11 => rm_wide_c::<1, 3>(data, w, b, out, streamed),
-            12 => rm_wide_c::<1, 4>(data, w, b, out, streamed),
-            13 => rm_wide_c::<1, 5>(data, w, b, out, streamed),
-            14 => rm_wide_c::<1, 6>(data, w, b, out, streamed),
-            15 => rm_wide_c::<1, 7>(data, w, b, out, streamed),
-            17 => rm_wide_c::<2, 1>(data, w, b, out, streamed),
-            18 => rm_wide_c::<2, 2>(data, w, b, out, streamed),
-            19 => rm_wide_c::<2, 3>(data, w, b, out, streamed),
-            20 => rm_wide_c::<2, 4>(data, w, b, out, streamed),
-            21 => rm_wide_c::<2, 5>(data, w, b, out, streamed),
-            22 => rm_wide_c::<2, 6>(data, w, b, out, streamed),
-            23 => rm_wide_c::<2, 7>(data, w, b, out, streamed),
-            25 => rm_wide_c::<3, 1>(data, w, b, out, streamed),
-            26 => rm_wide_c::<3, 2>(data, w, b, out, streamed),
-            27 => rm_wide_c::<3, 3>(data, w, b, out, streamed),
-            28 => rm_wide_c::<3, 4>(data, w, b, out, streamed),
-            29 => rm_wide_c::<3, 5>(data, w, b, out, streamed),
-            30 => rm_wide_c::<3, 6>(data, w, b, out, streamed),
-            31 => rm_wide_c::<3, 7>(data, w, b, out, streamed),
-            33 => rm_wide_c::<4, 1>(data, w, b, out, streamed),
-            34 => rm_wide_c::<4, 2>(data, w, b, out, streamed),
-            35 => rm_wide_c::<4, 3>(data, w, b, out, streamed),
-            36 => rm_wide_c::<4, 4>(data, w, b, out, streamed),
-            37 => rm_wide_c::<4, 5>(data, w, b, out, streamed),
-            38 => rm_wide_c::<4, 6>(data, w, b, out, streamed),
-            39 => rm_wide_c::<4, 7>(data, w, b, out, streamed),
-            _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out, streamed),
+            9 => rm_wide_c::<1, 1>(data, w, b, out, far),
+            10 => rm_wide_c::<1, 2>(data, w, b, out, far),
+            11 => rm_wide_c::<1, 3>(data, w, b, out, far),
+            12 => rm_wide_c::<1, 4>(data, w, b, out, far),
+            13 => rm_wide_c::<1, 5>(data, w, b, out, far),
+            14 => rm_wide_c::<1, 6>(data, w, b, out, far),
+            15 => rm_wide_c::<1, 7>(data, w, b, out, far),
+            17 => rm_wide_c::<2, 1>(data, w, b, out, far),
+            18 => rm_wide_c::<2, 2>(data, w, b, out, far),
+            19 => rm_wide_c::<2, 3>(data, w, b, out, far),
+            20 => rm_wide_c::<2, 4>(data, w, b, out, far),
+            21 => rm_wide_c::<2, 5>(data, w, b, out, far),
+            22 => rm_wide_c::<2, 6>(data, w, b, out, far),
+            23 => rm_wide_c::<2, 7>(data, w, b, out, far),
+            25 => rm_wide_c::<3, 1>(data, w, b, out, far),
+            26 => rm_wide_c::<3, 2>(data, w, b, out, far),
+            27 => rm_wide_c::<3, 3>(data, w, b, out, far),
+            28 => rm_wide_c::<3, 4>(data, w, b, out, far),
+            29 => rm_wide_c::<3, 5>(data, w, b, out, far),
+            30 => rm_wide_c::<3, 6>(data, w, b, out, far),
+            31 => rm_wide_c::<3, 7>(data, w, b, out, far),
+            33 => rm_wide_c::<4, 1>(data, w, b, out, far),
+            34 => rm_wide_c::<4, 2>(data, w, b, out, far),
+            35 => rm_wide_c::<4, 3>(data, w, b, out, far),
+            36 => rm_wide_c::<4, 4>(data, w, b, out, far),
+            37 => rm_wide_c::<4, 5>(data, w, b, out, far),
+            38 => rm_wide_c::<4, 6>(data, w, b, out, far),
+            39 => rm_wide_c::<4, 7>(data, w, b, out, far),
+            _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out, far),
         },
         // Wider rows: d at run time, its tail of d mod 8 features a constant.
         d if SPECIALISED => match d % 8 {
-            0 => rm_wide_c::<0, 0>(data, w, b, out, streamed),
-            1 => rm_wide_c::<0, 1>(data, w, b, out, streamed),
-            2 => rm_wide_c::<0, 2>(data, w, b, out, streamed),
-            3 => rm_wide_c::<0, 3>(data, w, b, out, streamed),
-            4 => rm_wide_c::<0, 4>(data, w, b, out, streamed),
-            5 => rm_wide_c::<0, 5>(data, w, b, out, streamed),
-            6 => rm_wide_c::<0, 6>(data, w, b, out, streamed),
-            _ => rm_wide_c::<0, 7>(data, w, b, out, streamed),
+            0 => rm_wide_c::<0, 0>(data, w, b, out, far),
+            1 => rm_wide_c::<0, 1>(data, w, b, out, far),
+            2 => rm_wide_c::<0, 2>(data, w, b, out, far),
+            3 => rm_wide_c::<0, 3>(data, w, b, out, far),
+            4 => rm_wide_c::<0, 4>(data, w, b, out, far),
+            5 => rm_wide_c::<0, 5>(data, w, b, out, far),
+            6 => rm_wide_c::<0, 6>(data, w, b, out, far),
+            _ => rm_wide_c::<0, 7>(data, w, b, out, far),
         },
-        _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out, streamed),
+        _ => rm_wide_c::<0, ANY_TAIL>(data, w, b, out, far),
     }
 }
 
@@ -102,8 +106,8 @@ const ANY_TAIL: usize = 8;
 
 /// The wide row-major kernel. `C > 0`: the caller has checked that `d = 8·C + T`, so `d` is a
 /// constant here (rows of exactly `C` chunks take [`exact_residual`]); `C = 0`: any `d`, found
-/// at run time, with `d mod 8 = T` checked by the caller if `T <` [`ANY_TAIL`]. Same arithmetic
-/// every way.
+/// at run time, with `d mod 8 = T` checked by the caller if `T <` [`ANY_TAIL`]. `far`: the
+/// pass reads from memory and asks for the rows ahead. Same arithmetic every way.
 ///
 /// Not forced inline: one call per pass, and each of its 40 copies keeps a stack frame of its
 /// own (in a debug build, forced into `rm_wide`, their locals together overflowed a 2 MiB
@@ -113,7 +117,7 @@ fn rm_wide_c<const C: usize, const T: usize>(
     w: &[f32],
     b: f32,
     out: &mut impl Out,
-    streamed: bool,
+    far: bool,
 ) {
     let d = if C > 0 { 8 * C + T } else { data.d() };
     // `w` and each run's gradient have length d (checked by the caller): cut to it here, so
@@ -145,7 +149,6 @@ fn rm_wide_c<const C: usize, const T: usize>(
         .flatten()
         .map(|wc| amap(*wc, |c| load(&c)));
     let mut r_buf = [0.0f32; RM_TILE_MAX];
-    let far = PREFETCHES && (streamed || far_by_size(data.n(), d));
     if PIPELINED
         && !far
         && let Some(wv) = &w_exact
@@ -154,8 +157,8 @@ fn rm_wide_c<const C: usize, const T: usize>(
         tail_rows(x_tail, y_tail, d, w, b, out);
         return;
     }
-    // From memory, rows of one to four whole chunks (and a tail), or five to eight and no
-    // tail, in one pass, asking for the rows ahead: 0.6–1.0× the two sweeps' time
+    // From memory, rows of one to four whole chunks (and a tail), or five or eight and no
+    // tail (`rm_wide` sends six and seven to the generic tile there), in one pass, asking for the rows ahead: 0.6–1.0× the two sweeps' time
     // (BENCHMARKS.md). Without AVX, where an `f32x8` is two registers, only rows of one or
     // two chunks and no tail: with three or four chunks the accumulators spill
     // (1.06–1.11×), and with a tail 1.09–1.34×.
