@@ -374,9 +374,10 @@ pub(super) fn cm_lockstep<'a, const D: usize>(
 const LOCKSTEP_AHEAD: usize = 64;
 
 /// Where [`cm_lockstep`] asks for its lines (`Columns`'s `FAR`): into L2, since each column
-/// and `y` 2 KiB ahead for `d` > 8 fill or exceed a 32 KiB L1 (into L1 took 1.1–1.4× the time
-/// at column-major `d` = 12–28 on an AMD EPYC family 25 model 17 host, BENCHMARKS.md). Without
-/// AVX, whose sixteen registers make the accumulators spill, into L1 was 2–7 % faster.
+/// and `y` 2 KiB ahead for `d` > 8 fill or exceed a 32 KiB L1 (into L1 took 1.06–1.33× the
+/// time at column-major `d` = 24 and 28 on an AMD EPYC family 25 model 17 host, and as long
+/// at 12 and 20; BENCHMARKS.md). Without AVX, whose sixteen registers make the accumulators
+/// spill, into L1 was 2–7 % faster.
 const LOCKSTEP_FAR: u8 = match (PREFETCHES, cfg!(target_feature = "avx")) {
     (false, _) => 0,
     (true, false) => 1,
@@ -401,8 +402,8 @@ fn vectors<'a, const D: usize>(
 
 /// [`small`] over `D` columns of exactly as many vectors as `y`; with `ahead`, every other
 /// vector asks for the line `ahead` vectors on in each column and in `y`, into L2 for two
-/// columns or more: each 16 KiB ahead, they fill a 32 KiB L1 (into L1 took 1.1–1.4× the time
-/// at column-major `d` = 4–8 on an AMD EPYC family 25 model 17 host, BENCHMARKS.md).
+/// columns or more: each 16 KiB ahead, they fill a 32 KiB L1 (into L1 took 1.05–1.41× the
+/// time at column-major `d` = 2–8 on an AMD EPYC family 25 model 17 host, BENCHMARKS.md).
 #[inline(always)]
 fn columns_small<const D: usize>(
     cols: [&[[f32; 8]]; D],
