@@ -93,12 +93,12 @@ const RM_TILE_VALUES: usize = 4096;
 /// it; there the in-cache paths took 0.64–0.90× the time of the from-memory ones (6 MiB of
 /// `x`, AVX-512), and from about 24 MiB on they lose (1.1–1.5× at 24 MiB, 32 MiB of L3).
 ///
-/// * Row-major `d < 8` (and column-major `d = 1`, the same layout) asks [`PREFETCH_AHEAD`]
-///   values (16 KiB) of `x` ahead (4 KiB left `d` = 5 and 6 at 1.4–1.5× the read), and so
-///   do rows of one to four whole chunks (and a tail) and, with AVX, of five to seven (eight
-///   with AVX-512), which run in one pass.
-/// * Column-major `d` = 2–8 asks for each column as far ahead, but only from 32 MiB of `x`
-///   on: in L3 the requests cost more than they saved.
+/// * Row-major `d` = 2–7 asks [`PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB left
+///   `d` = 5 and 6 at 1.4–1.5× the read), and so do rows of one to four whole chunks (and a
+///   tail) and, with AVX, of five (eight with AVX-512), which run in one pass.
+/// * Column-major `d` = 2–8 asks for each column as far ahead, and `d` = 1 (either layout)
+///   for `y` alone, 2 KiB ahead; both only from 32 MiB of `x` on: in L3 the requests cost
+///   more than they saved.
 /// * The two-sweep row-major kernel asks for the next tile at an even rate over both sweeps
 ///   of the current one, and the pipelined kernel is not used.
 /// * Column-major `d` = 10–31 runs in one pass that reads the columns side by side, each
@@ -108,8 +108,8 @@ const RM_TILE_VALUES: usize = 4096;
 /// pass) or one of many batches read from memory (an engine's) is `streamed`: it takes these
 /// paths whatever its own size (column-major `d` = 2–8 excepted).
 const FAR_VALUES: usize = 1 << 21;
-/// Values of `x` (32 MiB, beyond an L3 of that size) from which column-major `d` = 2–8
-/// asks for its columns ahead.
+/// Values of `x` (32 MiB, beyond an L3 of that size) from which column-major `d` = 1–8 and
+/// row-major `d` = 1 ask for their data ahead.
 const FAR_L3_VALUES: usize = 1 << 23;
 const PREFETCH_AHEAD: usize = 4096;
 

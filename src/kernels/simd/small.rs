@@ -93,8 +93,8 @@ impl<const D: usize> TileFeatures<D> for NoTile {
 
 /// Columns of exactly as many vectors as `y`. `FAR`: 0 asks for nothing ahead; 1 and 2 ask,
 /// at every other vector, for the line `ahead` vectors on in each column and in `y`, into L1
-/// (1) or L2 (2), as `col_major`'s `Ahead` does. One column asks into L1 either way: what it
-/// has in flight fits, and it was as fast there.
+/// (1) or L2 (2), as `col_major`'s `Ahead` does. One column asks for `y` alone, into L1 (see
+/// [`ONE_COLUMN_AHEAD`]).
 struct Columns<'a, const D: usize, const FAR: u8, const T: usize> {
     cols: [&'a [[f32; 8]]; D],
     y: &'a [[f32; 8]],
@@ -103,7 +103,7 @@ struct Columns<'a, const D: usize, const FAR: u8, const T: usize> {
 
 impl<const D: usize, const FAR: u8, const T: usize> Columns<'_, D, FAR, T> {
     /// With `FAR` > 0, at every other vector: asks for the line `ahead` vectors on in each
-    /// column and in `y`.
+    /// column (with more than one) and in `y`.
     #[inline(always)]
     fn ask_ahead(&self, v: usize) {
         if FAR > 0 && v.is_multiple_of(2) {
@@ -114,9 +114,11 @@ impl<const D: usize, const FAR: u8, const T: usize> Columns<'_, D, FAR, T> {
                     prefetch_l2(l);
                 }
             };
-            for c in self.cols {
-                if let Some(l) = c.get(v + self.ahead) {
-                    ask(l);
+            if D > 1 {
+                for c in self.cols {
+                    if let Some(l) = c.get(v + self.ahead) {
+                        ask(l);
+                    }
                 }
             }
             if let Some(l) = self.y.get(v + self.ahead) {
@@ -331,18 +333,15 @@ pub(super) fn cm_small<'a, const D: usize>(
     streamed: bool,
 ) {
     if let Some((cols, y)) = vectors::<D>(data) {
-        // From memory every column and `y` are asked for 16 KiB ahead. One column is
-        // row-major d = 1's layout, with its threshold. With more columns the requests cost
-        // more than they save while the data are in L3 (8 MiB of `x`: 1.2–1.5× the time with
-        // AVX-512), so those ask ahead only from 32 MiB of `x` on: 0.6–0.9× the time at
+        // From memory the columns and `y` are asked for ahead (`columns_small`). While the
+        // data are in L3 the requests cost more than they save (8 MiB of `x`: 1.2–1.5× the
+        // time with AVX-512), so they start at 32 MiB of `x`: 0.6–0.9× the time at
         // 32–256 MiB (BENCHMARKS.md). A view that is part of more data (`streamed`) may be
-        // in L3, and does not.
+        // in L3, and does not ask, unless it is one column: row-major d = 1's layout and
+        // rule (`rm_small`).
         let far = PREFETCHES
-            && match D {
-                1 => streamed || far_by_size(8 * y.len(), 1),
-                _ => (8 * y.len()).saturating_mul(D) >= FAR_L3_VALUES,
-            };
-        columns_small(cols, y, far.then_some(PREFETCH_AHEAD / 8), w, b, out);
+            && ((D == 1 && streamed) || (8 * y.len()).saturating_mul(D) >= FAR_L3_VALUES);
+        columns_small(cols, y, far, w, b, out);
     }
 }
 
@@ -400,21 +399,27 @@ fn vectors<'a, const D: usize>(
     Some((cols, data.y().as_chunks::<8>().0.get(..n_vec)?))
 }
 
-/// [`small`] over `D` columns of exactly as many vectors as `y`; with `ahead`, every other
-/// vector asks for the line `ahead` vectors on in each column and in `y`, into L2 for two
-/// columns or more: each 16 KiB ahead, they fill a 32 KiB L1 (into L1 took 1.05–1.41× the
-/// time at column-major `d` = 2–8 on an AMD EPYC family 25 model 17 host, BENCHMARKS.md).
+/// [`small`] over `D` columns of exactly as many vectors as `y`; with `far`, every other
+/// vector asks for the line [`PREFETCH_AHEAD`] values on in each column and in `y`, into L2
+/// for two columns or more: each 16 KiB ahead, they fill a 32 KiB L1 (into L1 took
+/// 1.05–1.41× the time at column-major `d` = 2–8 on an AMD EPYC family 25 model 17 host,
+/// BENCHMARKS.md). One column asks for `y` alone, [`ONE_COLUMN_AHEAD`] vectors on.
 #[inline(always)]
 fn columns_small<const D: usize>(
     cols: [&[[f32; 8]]; D],
     y: &[[f32; 8]],
-    ahead: Option<usize>,
+    far: bool,
     w: &[f32],
     b: f32,
     out: &mut impl Out,
 ) {
     let n_vec = y.len();
-    if let Some(ahead) = ahead {
+    if far {
+        let ahead = if D == 1 {
+            ONE_COLUMN_AHEAD
+        } else {
+            PREFETCH_AHEAD / 8
+        };
         let features = Columns::<D, 2, TILE_VECS> { cols, y, ahead };
         small::<D, TILE_VECS>(n_vec, features, y, false, w, b, out);
     } else {
@@ -422,6 +427,15 @@ fn columns_small<const D: usize>(
         small::<D, TILE_VECS>(n_vec, features, y, false, w, b, out);
     }
 }
+
+/// How far ahead one column from memory (row- or column-major `d` = 1) asks for `y`, in
+/// vectors (2 KiB), leaving `x` to the hardware's prefetcher. On an AMD EPYC family 25 model
+/// 17 host with AVX, from 256 MiB of `x` on 2 MiB pages: asking for both 16 KiB ahead took
+/// 1.5–1.8× the time of this, and asking for neither 2.2×, with `x` and `y` at the same
+/// offset in their pages (as two large allocations are); `y` alone 16–64 vectors ahead ran
+/// at 1.0–1.1× the read of `x` and `y`, 2–4 vectors ahead no faster than both. Without AVX
+/// the loop's arithmetic sets the pace there, either way.
+const ONE_COLUMN_AHEAD: usize = 64;
 
 pub(super) fn rm_small<const D: usize>(
     data: &RowMajor<'_>,
@@ -436,9 +450,12 @@ pub(super) fn rm_small<const D: usize>(
     let far = PREFETCHES && (streamed || far_by_size(data.n(), D));
     if D == 1 {
         // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
+        // It asks ahead from 32 MiB of `x`, as more columns do: from 16 MiB of `x` and `y`
+        // together, asking took 1.04–1.36× the time of not asking at 8–32 MiB of `x` on an
+        // AMD EPYC family 25 model 17 host (BENCHMARKS.md).
+        let far = PREFETCHES && (streamed || data.n() >= FAR_L3_VALUES);
         if let (Some(xc), Some(yc)) = (x.as_chunks::<8>().0.get(..n_vec), y.get(..n_vec)) {
-            let ahead = far.then_some(PREFETCH_AHEAD / 8);
-            columns_small::<1>([xc], yc, ahead, w, b, out);
+            columns_small::<1>([xc], yc, far, w, b, out);
         }
     } else {
         let interleaved = Rows::<D, false>::INTERLEAVED;
