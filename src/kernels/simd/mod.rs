@@ -96,9 +96,9 @@ const RM_TILE_VALUES: usize = 4096;
 /// * Row-major `d` = 2–7 asks [`PREFETCH_AHEAD`] values (16 KiB) of `x` ahead (4 KiB left
 ///   `d` = 5 and 6 at 1.4–1.5× the read), and so do rows of one to four whole chunks (and a
 ///   tail) and, with AVX, of five (eight with AVX-512), which run in one pass.
-/// * Column-major `d` = 2–8 asks for each column as far ahead, and `d` = 1 (either layout)
-///   for `y` alone, 2 KiB ahead; both only from 32 MiB of `x` on: in L3 the requests cost
-///   more than they saved.
+/// * Column-major `d` = 4–8 asks for each column and `y` as far ahead, and `d` = 1–3 (and
+///   row-major `d` = 1) for `y` alone, 2 KiB ahead; all only from 32 MiB of `x` on: in L3
+///   the requests cost more than they saved.
 /// * The two-sweep row-major kernel asks for the next tile at an even rate over both sweeps
 ///   of the current one, and the pipelined kernel is not used.
 /// * Column-major `d` = 10–31 runs in one pass that reads the columns side by side, each

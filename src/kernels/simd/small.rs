@@ -93,8 +93,8 @@ impl<const D: usize> TileFeatures<D> for NoTile {
 
 /// Columns of exactly as many vectors as `y`. `FAR`: 0 asks for nothing ahead; 1 and 2 ask,
 /// at every other vector, for the line `ahead` vectors on in each column and in `y`, into L1
-/// (1) or L2 (2), as `col_major`'s `Ahead` does. One column asks for `y` alone, into L1 (see
-/// [`ONE_COLUMN_AHEAD`]).
+/// (1) or L2 (2), as `col_major`'s `Ahead` does. Up to [`Y_ALONE_COLUMNS`] columns ask for
+/// `y` alone, one column into L1.
 struct Columns<'a, const D: usize, const FAR: u8, const T: usize> {
     cols: [&'a [[f32; 8]]; D],
     y: &'a [[f32; 8]],
@@ -103,7 +103,7 @@ struct Columns<'a, const D: usize, const FAR: u8, const T: usize> {
 
 impl<const D: usize, const FAR: u8, const T: usize> Columns<'_, D, FAR, T> {
     /// With `FAR` > 0, at every other vector: asks for the line `ahead` vectors on in each
-    /// column (with more than one) and in `y`.
+    /// column (more than [`Y_ALONE_COLUMNS`] of them) and in `y`.
     #[inline(always)]
     fn ask_ahead(&self, v: usize) {
         if FAR > 0 && v.is_multiple_of(2) {
@@ -114,7 +114,7 @@ impl<const D: usize, const FAR: u8, const T: usize> Columns<'_, D, FAR, T> {
                     prefetch_l2(l);
                 }
             };
-            if D > 1 {
+            if D > Y_ALONE_COLUMNS {
                 for c in self.cols {
                     if let Some(l) = c.get(v + self.ahead) {
                         ask(l);
@@ -186,8 +186,10 @@ impl<const D: usize, const FAR: u8, const T: usize> TileFeatures<D>
 
 /// Row-major rows of `D < 8` values gathered into feature vectors (`D = 4` with AVX2: each
 /// vector's rows as four whole loads, the lanes interleaved). With `FAR`, every other vector
-/// (one cache line of y, `D` of x) asks for the lines [`PREFETCH_AHEAD`] values of x
-/// ahead, and the matching line of y.
+/// (one cache line of y, `D` of x) asks for the lines [`PREFETCH_AHEAD`] values of x ahead,
+/// and leaves `y` to the hardware's prefetcher: asking for the matching line of `y` too took
+/// 1.07–1.23× the time at `d` = 2–7 on an AMD EPYC family 25 model 17 host with AVX (256 MiB,
+/// 2 MiB and 4 KiB pages; as long without AVX; BENCHMARKS.md).
 struct Rows<'a, const D: usize, const FAR: bool> {
     x: &'a [f32],
     y: &'a [[f32; 8]],
@@ -208,9 +210,6 @@ impl<const D: usize, const FAR: bool> Features<D, TILE_VECS> for Rows<'_, D, FAR
         if FAR && v.is_multiple_of(2) {
             let first = D * v / 2 + PREFETCH_AHEAD / 16;
             for l in self.x.as_chunks::<16>().0.iter().skip(first).take(D) {
-                prefetch(l);
-            }
-            if let Some(l) = self.y.get(v + PREFETCH_AHEAD / (8 * D)) {
                 prefetch(l);
             }
         }
@@ -403,7 +402,8 @@ fn vectors<'a, const D: usize>(
 /// vector asks for the line [`PREFETCH_AHEAD`] values on in each column and in `y`, into L2
 /// for two columns or more: each 16 KiB ahead, they fill a 32 KiB L1 (into L1 took
 /// 1.05–1.41× the time at column-major `d` = 2–8 on an AMD EPYC family 25 model 17 host,
-/// BENCHMARKS.md). One column asks for `y` alone, [`ONE_COLUMN_AHEAD`] vectors on.
+/// BENCHMARKS.md). Up to [`Y_ALONE_COLUMNS`] columns ask for `y` alone, [`Y_ALONE_AHEAD`]
+/// vectors on.
 #[inline(always)]
 fn columns_small<const D: usize>(
     cols: [&[[f32; 8]]; D],
@@ -415,8 +415,8 @@ fn columns_small<const D: usize>(
 ) {
     let n_vec = y.len();
     if far {
-        let ahead = if D == 1 {
-            ONE_COLUMN_AHEAD
+        let ahead = if D <= Y_ALONE_COLUMNS {
+            Y_ALONE_AHEAD
         } else {
             PREFETCH_AHEAD / 8
         };
@@ -428,14 +428,22 @@ fn columns_small<const D: usize>(
     }
 }
 
-/// How far ahead one column from memory (row- or column-major `d` = 1) asks for `y`, in
-/// vectors (2 KiB), leaving `x` to the hardware's prefetcher. On an AMD EPYC family 25 model
-/// 17 host with AVX, from 256 MiB of `x` on 2 MiB pages: asking for both 16 KiB ahead took
-/// 1.5–1.8× the time of this, and asking for neither 2.2×, with `x` and `y` at the same
-/// offset in their pages (as two large allocations are); `y` alone 16–64 vectors ahead ran
-/// at 1.0–1.1× the read of `x` and `y`, 2–4 vectors ahead no faster than both. Without AVX
-/// the loop's arithmetic sets the pace there, either way.
-const ONE_COLUMN_AHEAD: usize = 64;
+/// How far ahead up to [`Y_ALONE_COLUMNS`] columns from memory ask for `y`, in vectors
+/// (2 KiB), leaving the columns to the hardware's prefetcher. On an AMD EPYC family 25 model
+/// 17 host with AVX, from 256 MiB of `x` on 2 MiB pages, one column (row- or column-major
+/// `d` = 1): asking for `x` and `y` 16 KiB ahead took 1.5–1.8× the time of this, and asking
+/// for neither 2.2×, with `x` and `y` at the same offset in their pages (as two large
+/// allocations are); `y` alone 16–64 vectors ahead ran at 1.0–1.1× the read of `x` and `y`,
+/// 2–4 vectors ahead no faster than both. Without AVX the loop's arithmetic sets the pace
+/// there, either way.
+const Y_ALONE_AHEAD: usize = 64;
+
+/// Up to how many columns from memory ask for `y` alone ([`Y_ALONE_AHEAD`]). Asking for every
+/// column and `y` took 1.11–1.38× the time at column-major `d` = 2 and 3 on that host (AVX2
+/// and AVX-512 builds, 2 MiB and 4 KiB pages; as long without AVX). From `d` = 4 on, `y`
+/// alone was slower in some builds or runs (`d` = 4 1.18–1.21× in the `x86-64-v3` and SSE2
+/// builds, `d` = 8 1.2–1.35×): the hardware no longer follows every column.
+const Y_ALONE_COLUMNS: usize = 3;
 
 pub(super) fn rm_small<const D: usize>(
     data: &RowMajor<'_>,
