@@ -454,10 +454,14 @@ pub(super) fn far_by_size(n: usize, d: usize) -> bool {
     n.saturating_mul(d.saturating_add(1)) >= caches::far_values()
 }
 
-/// Whether a pass over `data` reads it from beyond the caches: its parts are `streamed`.
+/// Whether a pass over `data` reads it from beyond the caches: its parts are `streamed`. One
+/// column from 32 MiB of `x` on, as its serial pass asks ahead (`small::rm_small`).
 #[cfg(feature = "parallel")]
 pub(crate) fn beyond_caches(data: &Dataset<'_>) -> bool {
-    far_by_size(data.n(), data.d())
+    match data.d() {
+        1 => data.n() >= FAR_L3_VALUES,
+        d => far_by_size(data.n(), d),
+    }
 }
 
 /// The runs of `data` (a whole number of runs from a run boundary, `n` a multiple of 8) into
