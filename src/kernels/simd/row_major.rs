@@ -158,10 +158,10 @@ fn rm_wide_c<const C: usize, const T: usize>(
         return;
     }
     // From memory, rows of one to four whole chunks (and a tail), or five or eight and no
-    // tail (`rm_wide` sends six and seven to the generic tile there), in one pass, asking for the rows ahead: 0.6–1.0× the two sweeps' time
-    // (BENCHMARKS.md). Without AVX, where an `f32x8` is two registers, only rows of one or
-    // two chunks and no tail: with three or four chunks the accumulators spill
-    // (1.06–1.11×), and with a tail 1.09–1.34×.
+    // tail (`rm_wide` sends six and seven to the generic tile there), in one pass, asking
+    // for the rows ahead: 0.6–1.0× the two sweeps' time (BENCHMARKS.md). Without AVX, where
+    // an `f32x8` is two registers, only rows of one or two chunks and no tail: with three or
+    // four chunks the accumulators spill (1.06–1.11×), and with a tail 1.09–1.34×.
     let one_pass = far && C > 0 && (cfg!(target_feature = "avx") || (C <= 2 && T == 0));
     if one_pass && let Some(wv) = &w_exact {
         rm_exact_one_pass::<C>(xs, ys, wv, bv, t, d, out);
