@@ -455,7 +455,6 @@ pub(super) fn rm_small<const D: usize>(
     let n_vec = data.n() / 8;
     let x = data.x();
     let y = data.y().as_chunks::<8>().0;
-    let far = PREFETCHES && (streamed || far_by_size(data.n(), D));
     if D == 1 {
         // One feature: x is a column, loaded as one (no gather), with the same arithmetic.
         // It asks ahead from 32 MiB of `x`, as more columns do: from 16 MiB of `x` and `y`
@@ -467,7 +466,7 @@ pub(super) fn rm_small<const D: usize>(
         }
     } else {
         let interleaved = Rows::<D, false>::INTERLEAVED;
-        if far {
+        if PREFETCHES && (streamed || far_by_size(data.n(), D)) {
             small::<D, TILE_VECS>(n_vec, Rows::<D, true> { x, y }, y, interleaved, w, b, out);
         } else {
             small::<D, TILE_VECS>(n_vec, Rows::<D, false> { x, y }, y, interleaved, w, b, out);
