@@ -212,7 +212,7 @@ fn from_memory_the_bits_are_those_of_the_runs_in_cache() {
     // Uniform in [-1, 1) from the top 24 bits.
     let mut uniform = move || (rng.next_u32() >> 8) as f32 / (1u32 << 23) as f32 - 1.0;
     let row_major = [8, 12, 16, 17, 24, 32, 39, 40, 48, 56, 64, 300].map(|d| (d, false));
-    let col_major = [2, 4, 8, 10, 12, 15, 16, 17, 24, 31, 32].map(|d| (d, true));
+    let col_major = [2, 4, 8, 10, 12, 15, 16, 17, 24, 31, 32, 48].map(|d| (d, true));
     let shapes = row_major.into_iter().chain(col_major);
     for (d, col_major) in shapes {
         // Rows per run (a tile of the eight-samples-per-vector kernel or of the wide

@@ -113,8 +113,9 @@ fn the_gradient_has_the_serial_bits_for_1_to_8_threads() {
 }
 
 /// From `simd::from_memory_values()` values of `x` and `y` the kernels ask for data ahead,
-/// column-major tiles are one fold long, and row-major d = 8–39 and column-major d = 10–31
-/// run in one pass: the runs of those paths too, cut into tasks, add up to the serial bits.
+/// column-major tiles are one or four folds long, and row-major d = 8–39 and column-major
+/// d = 10–31 run in one pass: the runs of those paths too, cut into tasks, add up to the
+/// serial bits.
 #[test]
 fn beyond_the_caches_the_bits_are_the_serial_ones() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(13);

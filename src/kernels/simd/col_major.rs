@@ -61,12 +61,24 @@ pub(super) fn cm_tiled<'a>(
         cm_tiles::<CM_FOLD_VECS, 0>(data, w, b, out);
     } else if data.d() <= 16 {
         cm_tiles::<CM_FOLD_VECS, 1>(data, w, b, out);
-    } else {
+    } else if data.d() < WIDE_FROM {
         // The next tile (`d` KiB) is more than half of a 32 KiB L1: into L2. Into L1 it took
         // 1.5–1.8× the time at d = 32–64 on an AMD EPYC family 25 model 17 host (32 KiB L1).
         cm_tiles::<CM_FOLD_VECS, 2>(data, w, b, out);
+    } else {
+        cm_tiles::<WIDE_VECS, 2>(data, w, b, out);
     }
 }
+
+/// Vectors per tile from DRAM from [`WIDE_FROM`] columns on: 4 KiB of each column, where one
+/// fold's 1 KiB took 1.05–1.25× the time at d = 48–256 (0.20–0.23 against 0.24–0.32 ns per
+/// value on an AMD EPYC family 25 model 17 host, 1 MiB L2, in the AVX-512, AVX2 and SSE2
+/// builds). 8 KiB runs of each column were no faster, and 64 KiB (tiles beyond L2) slower;
+/// below 48 columns it made no difference.
+const WIDE_VECS: usize = 128;
+/// Columns from which tiles from DRAM are [`WIDE_VECS`] long.
+const WIDE_FROM: usize = 48;
+const _: () = assert!(WIDE_VECS.is_multiple_of(CM_FOLD_VECS));
 
 /// Whether column-major data with `d` columns run in one pass from DRAM, every eight samples
 /// of all the columns and `y` read side by side ([`cm_lockstep`], the same bits). The two

@@ -75,8 +75,8 @@ const TILE_VECS: usize = TILE / 8;
 const CM_FOLD_VECS: usize = 32;
 /// Vectors per tile of the column-major kernel for `d > 8` within the caches, whose residuals
 /// stay on the stack: 256 (8 KiB) on 64-bit targets, 32 (1 KiB) elsewhere. Beyond the caches
-/// the tiles are one fold long on every target (see `col_major.rs`). A multiple of
-/// [`CM_FOLD_VECS`], so the folds, and the bits, do not depend on it.
+/// they are one fold long, or four from 48 columns on, on every target (see `col_major.rs`).
+/// A multiple of [`CM_FOLD_VECS`], so the folds, and the bits, do not depend on it.
 #[cfg(target_pointer_width = "64")]
 const CM_TILE_VECS: usize = 256;
 #[cfg(not(target_pointer_width = "64"))]
