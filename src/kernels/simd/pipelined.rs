@@ -1,4 +1,6 @@
-use super::row_major::{add_pair, exact_residual, fold_sets};
+use super::row_major::{
+    add_loaded_pair, add_pair, exact_residual, fold_sets, load_group, loaded_residual,
+};
 use super::{Out, PREFETCH_AHEAD, RM_TILE_MAX, prefetch_l2_lines};
 use crate::kernels::Sums;
 use crate::kernels::lanes::{load, madd, widen_sum};
@@ -101,9 +103,18 @@ pub(super) fn rm_exact_one_pass<const C: usize>(
             if let Some(l) = xs.get(at..at + 8 * d) {
                 prefetch_l2_lines(l);
             }
-            *rg = exact_residual::<C>(xg, wv, bv, load(y)).to_array();
-            for ([xe, xo], &[r0, r1]) in xg.as_chunks::<2>().0.iter().zip(rg.as_chunks::<2>().0) {
-                add_pair(&mut a0, &mut a1, xe, xo, r0, r1);
+            if C <= LOAD_ONCE_MAX {
+                let xv = load_group(xg);
+                *rg = loaded_residual::<C>(&xv, wv, bv, load(y)).to_array();
+                for (pair, &[r0, r1]) in xv.as_chunks::<2>().0.iter().zip(rg.as_chunks::<2>().0) {
+                    add_loaded_pair(&mut a0, &mut a1, pair, r0, r1);
+                }
+            } else {
+                *rg = exact_residual::<C>(xg, wv, bv, load(y)).to_array();
+                let pairs = xg.as_chunks::<2>().0.iter().zip(rg.as_chunks::<2>().0);
+                for ([xe, xo], &[r0, r1]) in pairs {
+                    add_pair(&mut a0, &mut a1, xe, xo, r0, r1);
+                }
             }
         }
         let (grad, s) = out.run(ti);
@@ -112,6 +123,14 @@ pub(super) fn rm_exact_one_pass<const C: usize>(
         fold_sets(gc, &a0, &a1);
     }
 }
+
+/// The widest rows (in chunks) whose groups [`rm_exact_one_pass`] loads once, for their
+/// residuals and their gradient terms alike. Loading each row twice (into the arithmetic),
+/// cargo's default release profile took 1.1–1.3× the time of fat LTO, which loaded once, at
+/// d = 24 and 32 from DRAM; loading once, it took the fat-LTO build's time, and so did d = 40
+/// (1.22–1.23 of the read against 1.31–1.34, on an AMD EPYC family 25 model 17 host). At
+/// d = 64 loading once took 1.17× the time of loading twice.
+const LOAD_ONCE_MAX: usize = 5;
 
 /// Adds a tile's `Σ r²` and `Σ r` into `s`, from its residual vectors in order (even and
 /// odd vectors in two accumulator sets, merged, folded into f64).

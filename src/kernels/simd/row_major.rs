@@ -326,11 +326,34 @@ pub(super) fn exact_residual<const C: usize>(
     b: f32x8,
     y: f32x8,
 ) -> f32x8 {
-    let acc = amap(xg.each_ref(), |row| {
+    loaded_residual(&load_group(xg), w, b, y)
+}
+
+/// Eight rows of `C` chunks each, loaded.
+#[inline(always)]
+pub(super) fn load_group<const C: usize>(xg: &[[[f32; 8]; C]; 8]) -> [[f32x8; C]; 8] {
+    let mut xv = [[f32x8::ZERO; C]; 8];
+    for (r, row) in xv.iter_mut().zip(xg) {
+        for (v, c) in r.iter_mut().zip(row) {
+            *v = load(c);
+        }
+    }
+    xv
+}
+
+/// [`exact_residual`] of a group already loaded.
+#[inline(always)]
+pub(super) fn loaded_residual<const C: usize>(
+    xv: &[[f32x8; C]; 8],
+    w: &[f32x8; C],
+    b: f32x8,
+    y: f32x8,
+) -> f32x8 {
+    let acc = amap(xv.each_ref(), |row| {
         let mut chunks = row.iter().zip(w);
-        let mut a = chunks.next().map_or(f32x8::ZERO, |(xv, wv)| load(xv) * *wv);
+        let mut a = chunks.next().map_or(f32x8::ZERO, |(xv, wv)| *xv * *wv);
         for (xv, wv) in chunks {
-            a = madd(load(xv), *wv, a);
+            a = madd(*xv, *wv, a);
         }
         a
     });
@@ -432,12 +455,25 @@ pub(super) fn add_pair<const K: usize>(
     r0: f32,
     r1: f32,
 ) {
+    let pair = [amap(*xe, |v| load(&v)), amap(*xo, |v| load(&v))];
+    add_loaded_pair(a0, a1, &pair, r0, r1);
+}
+
+/// [`add_pair`] of two rows already loaded.
+#[inline(always)]
+pub(super) fn add_loaded_pair<const K: usize>(
+    a0: &mut [f32x8; K],
+    a1: &mut [f32x8; K],
+    [xe, xo]: &[[f32x8; K]; 2],
+    r0: f32,
+    r1: f32,
+) {
     let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
     for (a, xv) in a0.iter_mut().zip(xe) {
-        *a = madd(re, load(xv), *a);
+        *a = madd(re, *xv, *a);
     }
     for (a, xv) in a1.iter_mut().zip(xo) {
-        *a = madd(ro, load(xv), *a);
+        *a = madd(ro, *xv, *a);
     }
 }
 
