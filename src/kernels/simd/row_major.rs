@@ -469,8 +469,7 @@ pub(super) fn add_pair<const K: usize>(
     r0: f32,
     r1: f32,
 ) {
-    let pair = [amap(*xe, |v| load(&v)), amap(*xo, |v| load(&v))];
-    add_loaded_pair(a0, a1, &pair, r0, r1);
+    pair_terms(a0, a1, [xe, xo], load, r0, r1);
 }
 
 /// [`add_pair`] of two rows already loaded.
@@ -482,12 +481,26 @@ pub(super) fn add_loaded_pair<const K: usize>(
     r0: f32,
     r1: f32,
 ) {
+    pair_terms(a0, a1, [xe, xo], |v| *v, r0, r1);
+}
+
+/// [`add_pair`]'s arithmetic on chunks of type `X`, each made a vector by `get` where it is
+/// used (as in [`residual_of`]).
+#[inline(always)]
+fn pair_terms<X, const K: usize>(
+    a0: &mut [f32x8; K],
+    a1: &mut [f32x8; K],
+    [xe, xo]: [&[X; K]; 2],
+    get: impl Fn(&X) -> f32x8 + Copy,
+    r0: f32,
+    r1: f32,
+) {
     let (re, ro) = (f32x8::splat(r0), f32x8::splat(r1));
     for (a, xv) in a0.iter_mut().zip(xe) {
-        *a = madd(re, *xv, *a);
+        *a = madd(re, get(xv), *a);
     }
     for (a, xv) in a1.iter_mut().zip(xo) {
-        *a = madd(ro, *xv, *a);
+        *a = madd(ro, get(xv), *a);
     }
 }
 
