@@ -7,7 +7,9 @@
 //! in alternating order, and prints the median (and range) of the per-round ratios: the other
 //! side is the benches' read (default), `PROBE_OTHER=lockstep` (a read that takes each eight
 //! samples' values of every column and y side by side, as one pass must), `PROBE_OTHER=tiled`
-//! (column-major: each column's run of `PROBE_TILE` vectors in turn), `PROBE_OTHER=ref`
+//! (column-major: each column's run of `PROBE_TILE` vectors in turn; with `PROBE_THREADS`
+//! each half of the rows on one thread), `PROBE_OTHER=tiled_ahead` (the same, asking for the
+//! next tile into L2 as the kernel does), `PROBE_OTHER=ref`
 //! (the scalar reference) or `PROBE_OTHER=serial` (the one-thread kernel, against the
 //! parallel pass with `PROBE_THREADS`). `PROBE_HANDOFF=1` with `PROBE_THREADS=2` prints one
 //! thread's time ÷ the pool's, and the most that ratio can be when rayon hands half of a
@@ -178,7 +180,10 @@ fn probe() {
                     lockstep();
                 },
                 Ok("tiled") => &mut || {
-                    black_box(read_tiled(&data));
+                    black_box(tiled_read::<false>(&data));
+                },
+                Ok("tiled_ahead") => &mut || {
+                    black_box(tiled_read::<true>(&data));
                 },
                 Ok("serial") => &mut || {
                     black_box(
@@ -367,9 +372,26 @@ fn read_lockstep(data: &Dataset) -> f32 {
     ((a0 + a1) + (a2 + a3)).reduce_add()
 }
 
-/// Column-major only: a plain read tile by tile, each column's run of `PROBE_TILE` vectors
-/// (default 256) in turn, then y's.
-fn read_tiled(data: &Dataset) -> f32 {
+/// [`read_tiled`] over all the samples; with `PROBE_THREADS`, over each half of them on one
+/// of two threads of the pool (as the parallel pass splits them).
+fn tiled_read<const AHEAD: bool>(data: &Dataset) -> f32 {
+    let n_vec = data.n() / 8;
+    #[cfg(feature = "parallel")]
+    if threads().is_some() {
+        let (a, b) = rayon::join(
+            || read_tiled::<AHEAD>(data, 0, n_vec / 2),
+            || read_tiled::<AHEAD>(data, n_vec / 2, n_vec),
+        );
+        return a + b;
+    }
+    read_tiled::<AHEAD>(data, 0, n_vec)
+}
+
+/// Column-major only: a plain read of vectors `from..n_vec` tile by tile, each column's run
+/// of `PROBE_TILE` vectors (default 256) in turn, then y's. `AHEAD`: the next tile's lines
+/// are asked for into L2 as this one is read, two per four vectors (at the rate the
+/// kernel's two-sweep tile asks for them).
+fn read_tiled<const AHEAD: bool>(data: &Dataset, from: usize, n_vec: usize) -> f32 {
     use wide::f32x8;
     let t: usize = std::env::var("PROBE_TILE")
         .ok()
@@ -379,17 +401,31 @@ fn read_tiled(data: &Dataset) -> f32 {
     let Dataset::ColMajor(v) = data else {
         return 0.0;
     };
-    let n_vec = v.n() / 8;
     let mut streams: Vec<&[[f32; 8]]> = v
         .columns()
         .map(|c| &c.as_chunks::<8>().0[..n_vec])
         .collect();
     streams.push(&v.y().as_chunks::<8>().0[..n_vec]);
-    let mut v0 = 0;
+    let mut v0 = from;
     while v0 < n_vec {
         let end = n_vec.min(v0 + t);
+        let (lo, hi) = (end, n_vec.min(end + t));
+        // The next tile's lines: stream `ns`, vector `nv` (two vectors per line).
+        let (mut ns, mut nv) = (0, lo);
         for s in &streams {
             for q in s[v0..end].as_chunks::<4>().0 {
+                if AHEAD {
+                    for _ in 0..2 {
+                        if nv >= hi {
+                            ns += 1;
+                            nv = lo;
+                        }
+                        if let Some(line) = streams.get(ns).and_then(|s| s.get(nv)) {
+                            prefetch_l2(line);
+                        }
+                        nv += 2;
+                    }
+                }
                 for (a, c) in acc.iter_mut().zip(q) {
                     *a += f32x8::new(*c);
                 }
@@ -398,4 +434,12 @@ fn read_tiled(data: &Dataset) -> f32 {
         v0 = end;
     }
     ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add()
+}
+
+/// `prefetcht1` of the line holding `v` (x86), for [`read_tiled`].
+fn prefetch_l2<T>(v: &T) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    safe_arch::prefetch_t1(v);
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    let _ = v;
 }
