@@ -180,10 +180,10 @@ fn probe() {
                     lockstep();
                 },
                 Ok("tiled") => &mut || {
-                    black_box(tiled_read::<false>(&data));
+                    black_box(read_tiled::<false>(&data));
                 },
                 Ok("tiled_ahead") => &mut || {
-                    black_box(tiled_read::<true>(&data));
+                    black_box(read_tiled::<true>(&data));
                 },
                 Ok("serial") => &mut || {
                     black_box(
@@ -372,26 +372,26 @@ fn read_lockstep(data: &Dataset) -> f32 {
     ((a0 + a1) + (a2 + a3)).reduce_add()
 }
 
-/// [`read_tiled`] over all the samples; with `PROBE_THREADS`, over each half of them on one
+/// [`read_tiles_in`] over all the samples; with `PROBE_THREADS`, over each half of them on one
 /// of two threads of the pool (as the parallel pass splits them).
-fn tiled_read<const AHEAD: bool>(data: &Dataset) -> f32 {
+fn read_tiled<const AHEAD: bool>(data: &Dataset) -> f32 {
     let n_vec = data.n() / 8;
     #[cfg(feature = "parallel")]
     if threads().is_some() {
         let (a, b) = rayon::join(
-            || read_tiled::<AHEAD>(data, 0, n_vec / 2),
-            || read_tiled::<AHEAD>(data, n_vec / 2, n_vec),
+            || read_tiles_in::<AHEAD>(data, 0, n_vec / 2),
+            || read_tiles_in::<AHEAD>(data, n_vec / 2, n_vec),
         );
         return a + b;
     }
-    read_tiled::<AHEAD>(data, 0, n_vec)
+    read_tiles_in::<AHEAD>(data, 0, n_vec)
 }
 
 /// Column-major only: a plain read of vectors `from..n_vec` tile by tile, each column's run
 /// of `PROBE_TILE` vectors (default 256) in turn, then y's. `AHEAD`: the next tile's lines
 /// are asked for into L2 as this one is read, two per four vectors (at the rate the
 /// kernel's two-sweep tile asks for them).
-fn read_tiled<const AHEAD: bool>(data: &Dataset, from: usize, n_vec: usize) -> f32 {
+fn read_tiles_in<const AHEAD: bool>(data: &Dataset, from: usize, n_vec: usize) -> f32 {
     use wide::f32x8;
     let t: usize = std::env::var("PROBE_TILE")
         .ok()
@@ -436,7 +436,7 @@ fn read_tiled<const AHEAD: bool>(data: &Dataset, from: usize, n_vec: usize) -> f
     ((acc[0] + acc[1]) + (acc[2] + acc[3])).reduce_add()
 }
 
-/// `prefetcht1` of the line holding `v` (x86), for [`read_tiled`].
+/// `prefetcht1` of the line holding `v` (x86), for [`read_tiles_in`].
 fn prefetch_l2<T>(v: &T) {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
     safe_arch::prefetch_t1(v);
