@@ -3,10 +3,11 @@
 //!
 //! A serial pass adds one f64 value per sum into its totals for every run of
 //! `simd::fold_rows` rows (a tile, or a fold of one), in row order, and one per row past the
-//! last multiple of 8. Here the runs are split into tasks; a task's kernel call keeps each
-//! run's values apart (from zero: `0 + v = v` exactly), and the values are then added into the
-//! totals in row order, each task's as soon as those of the tasks before it are, by the thread
-//! that finishes the next task in order, while the later tasks still run. The runs are fixed
+//! last multiple of 8. Here the runs are split into tasks. A task that starts when every task
+//! before it has been added in runs the serial kernel straight into the totals; any other
+//! keeps each run's values apart (from zero: `0 + v = v` exactly), and they are added into
+//! the totals in row order as soon as those of the tasks before it are, by the thread that
+//! finishes the next task in order, while the later tasks still run. The runs are fixed
 //! by the layout and `d`, not by the thread count, and so is the order of the additions:
 //! rayon's own float reductions split by the pool's size and are not used. The statistics do
 //! the same with their blocks of [`BLOCK`] rows.
@@ -18,12 +19,11 @@
 
 use crate::data::{Dataset, RowMajor};
 use crate::error::Error;
-use crate::kernels::simd::{self, Runs, fold_rows, sums};
+use crate::kernels::simd::{self, Runs, Totals, fold_rows, sums};
 use crate::kernels::{Sums, check_params, finish};
 use crate::stats::{BLOCK, Moments, block_moments, feature};
-use core::ops::Range;
 use rayon::prelude::*;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::vec;
 
 /// Below this many values of `x` the serial kernel runs by itself: the tasks would cost
@@ -59,23 +59,28 @@ const TASKS_PER_THREAD: usize = 2;
 /// # Ok::<(), steepest::Error>(())
 /// ```
 pub fn gradient(data: &Dataset<'_>, w: &[f32], b: f32, grad: &mut [f64]) -> Result<Sums, Error> {
-    windowed(data, w, b, grad, WINDOW_VALUES)
+    windowed(data, w, b, grad, WINDOW_VALUES, true)
 }
 
-/// [`gradient`] keeping the values of at most `window_values / (d + 2)` runs at once.
+/// [`gradient`] keeping the values of at most `window_values / (d + 2)` runs at once; with
+/// `direct`, a task that can runs straight into the totals (the tests turn it off, so that
+/// every task's runs are kept apart and added in order).
 fn windowed(
     data: &Dataset<'_>,
     w: &[f32],
     b: f32,
     grad: &mut [f64],
     window_values: usize,
+    direct: bool,
 ) -> Result<Sums, Error> {
     check_params(data.d(), w, grad)?;
     let (n, d) = (data.n(), data.d());
     let run = fold_rows(data).max(1);
     let n8 = n / 8 * 8;
     let runs = n8.div_ceil(run);
-    if n.saturating_mul(d) < MIN_VALUES || runs < 2 {
+    let threads = rayon::current_num_threads().max(1);
+    // One thread: the serial pass itself (tasks would only cut its tiles short).
+    if n.saturating_mul(d) < MIN_VALUES || runs < 2 || (threads == 1 && direct) {
         return crate::kernels::simd::gradient(data, w, b, grad);
     }
     grad.fill(0.0);
@@ -88,7 +93,6 @@ fn windowed(
     // Windows of equal size, the last perhaps shorter: each keeps every thread busy.
     let windows = runs.div_ceil((window_values / (d + 2)).max(1));
     let window = runs.div_ceil(windows.max(1));
-    let threads = rayon::current_num_threads().max(1);
     // A task's rows are part of the whole: read from memory if the whole is.
     let streamed = simd::beyond_caches(data);
     let mut grads = vec![0.0f64; window * d];
@@ -110,10 +114,15 @@ fn windowed(
             .par_chunks_mut(per_task)
             .zip(g.par_chunks_mut(per_task * d));
         tasks.enumerate().for_each(|(t, (sums, grad))| {
+            // The task's runs: `per_task` of them, or fewer in the window's last task.
             let lo = (first + t * per_task) * run;
-            let rows = lo..n8.min(lo + per_task * run);
-            task_runs(data, rows, w, b, grad, sums, streamed);
-            merge.done(t, grad, sums);
+            let Ok(view) = data.rows(lo..n8.min(lo + sums.len() * run)) else {
+                return;
+            };
+            if !(direct && merge.direct(t, |totals| simd::runs(&view, w, b, totals, streamed))) {
+                task_runs(&view, w, b, grad, sums, streamed);
+                merge.done(t, grad, sums);
+            }
         });
         first += count;
     }
@@ -128,19 +137,18 @@ fn windowed(
     finish(total, grad)
 }
 
-/// The runs of `rows` (whole runs from a run boundary, the last perhaps short, `rows` a
-/// multiple of 8) each into its own slot of `grad` (`d` values) and `sums`, as the serial
-/// pass forms them: one kernel call for them all.
+/// The runs of `view` (whole runs from a run boundary of the pass's data, the last perhaps
+/// short, a multiple of 8 rows) each into its own slot of `grad` (`d` values) and `sums`,
+/// as the serial pass forms them: one kernel call for them all.
 fn task_runs(
-    data: &Dataset<'_>,
-    rows: Range<usize>,
+    view: &Dataset<'_>,
     w: &[f32],
     b: f32,
     grad: &mut [f64],
     sums: &mut [Sums],
     streamed: bool,
 ) {
-    let d = data.d();
+    let d = view.d();
     let mut out = Runs {
         grad,
         sums,
@@ -148,9 +156,7 @@ fn task_runs(
         zeroed: 0,
         spare: Sums::default(),
     };
-    if let Ok(view) = data.rows(rows) {
-        simd::runs(&view, w, b, &mut out, streamed);
-    }
+    simd::runs(view, w, b, &mut out, streamed);
     // Slots no run added into (none, for whole runs) hold zeros, not a previous window's.
     let k = out.zeroed;
     if let Some(g) = out.grad.get_mut(k * d..) {
@@ -196,11 +202,33 @@ impl<'a> InOrder<'a> {
         }
     }
 
+    /// Runs task `t` straight into the totals (`task` adds its runs into them, as the serial
+    /// pass does) if every task before it has been added and no thread is adding, then adds
+    /// those after it that have finished meanwhile. Returns whether it ran `task`.
+    fn direct(&self, t: usize, task: impl FnOnce(&mut Totals<'_>)) -> bool {
+        let mut queue = lock(&self.queue);
+        if queue.adding || queue.next != t {
+            return false;
+        }
+        // No thread adds while this one runs the task: the tasks that finish meanwhile
+        // leave their runs, to be added after it.
+        queue.adding = true;
+        drop(queue);
+        {
+            let mut totals = lock(&self.totals);
+            let (total, grad) = &mut *totals;
+            task(&mut Totals { grad, s: total });
+        }
+        let mut queue = lock(&self.queue);
+        queue.next = t + 1;
+        self.add_finished(queue);
+        true
+    }
+
     /// Task `t` has finished with these runs: adds them, and those of the tasks after it
     /// that have finished, if it is the next in order and no thread is adding.
     fn done(&self, t: usize, grad: &'a [f64], sums: &'a [Sums]) {
-        // A lock is poisoned only if a thread panicked holding it, which nothing here does.
-        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut queue = lock(&self.queue);
         if let Some(slot) = queue.done.get_mut(t) {
             *slot = Some((grad, sums));
         }
@@ -208,6 +236,12 @@ impl<'a> InOrder<'a> {
             return;
         }
         queue.adding = true;
+        self.add_finished(queue);
+    }
+
+    /// Adds the finished tasks' runs from the next in order on, until one has not finished;
+    /// the caller has set `adding`.
+    fn add_finished<'s>(&'s self, mut queue: MutexGuard<'s, Queue<'a>>) {
         loop {
             let next = queue.next;
             let Some((grad, sums)) = queue.done.get_mut(next).and_then(Option::take) else {
@@ -217,15 +251,21 @@ impl<'a> InOrder<'a> {
             queue.next += 1;
             drop(queue);
             {
-                let mut totals = self.totals.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut totals = lock(&self.totals);
                 let (total, pass_grad) = &mut *totals;
                 for (run_grad, run) in grad.chunks(self.d).zip(sums) {
                     add_run(total, pass_grad, run_grad, run);
                 }
             }
-            queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue = lock(&self.queue);
         }
     }
+}
+
+/// The lock's guard. A lock is poisoned only if a thread panicked holding it, which nothing
+/// here does.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Adds one run's values into the totals.
@@ -337,18 +377,21 @@ mod tests {
             .unwrap();
             let mut want = vec![0.0; d];
             let s = simd::gradient(&data, &w, 0.25, &mut want).unwrap();
-            for (threads, window_runs) in [(1, 1), (2, 3), (3, 7), (8, 1)] {
+            let cases = [(1, 1), (2, 3), (3, 7), (8, 1), (2, 40)];
+            for ((threads, window_runs), direct) in
+                cases.into_iter().flat_map(|c| [(c, true), (c, false)])
+            {
                 let pool = rayon::ThreadPoolBuilder::new()
                     .num_threads(threads)
                     .build()
                     .unwrap();
                 let mut got = vec![f64::NAN; d];
-                let run =
-                    pool.install(|| windowed(&data, &w, 0.25, &mut got, window_runs * (d + 2)));
+                let values = window_runs * (d + 2);
+                let run = pool.install(|| windowed(&data, &w, 0.25, &mut got, values, direct));
                 assert_eq!(
                     run.unwrap(),
                     s,
-                    "d = {d}, col-major {col_major}, {threads} threads"
+                    "d = {d}, col-major {col_major}, {threads} threads, direct {direct}"
                 );
                 let bits = |g: &[f64]| g.iter().map(|v| v.to_bits()).collect::<vec::Vec<_>>();
                 assert_eq!(bits(&got), bits(&want), "d = {d}, col-major {col_major}");

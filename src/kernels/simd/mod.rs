@@ -467,7 +467,7 @@ pub(crate) fn beyond_caches(data: &Dataset<'_>) -> bool {
 /// The runs of `data` (a whole number of runs from a run boundary, `n` a multiple of 8) into
 /// `out`; `streamed` as for [`FAR_VALUES`].
 #[cfg(feature = "parallel")]
-pub(crate) fn runs(data: &Dataset<'_>, w: &[f32], b: f32, out: &mut Runs<'_>, streamed: bool) {
+pub(crate) fn runs(data: &Dataset<'_>, w: &[f32], b: f32, out: &mut impl Out, streamed: bool) {
     match data {
         Dataset::RowMajor(v) => row_major_into(v, w, b, out, streamed),
         Dataset::ColMajor(v) => col_major_into(v, w, b, out, streamed),
