@@ -12,6 +12,8 @@
 //! rayon's own float reductions split by the pool's size and are not used. The statistics do
 //! the same with their blocks of [`BLOCK`] rows.
 //!
+//! On a pool of one thread both run the serial code.
+//!
 //! [`GradientDescent`](crate::GradientDescent), [`Regression`](crate::regression::Regression)
 //! and [`stats::moments`](crate::stats::moments) take these paths when the feature is on; the
 //! results do not change. Run them inside [`rayon::ThreadPool::install`] to choose the
@@ -298,6 +300,7 @@ fn add_run(total: &mut Sums, grad: &mut [f64], run_grad: &[f64], run: &Sums) {
 pub fn moments(data: &Dataset<'_>, x: &mut [Moments]) -> Result<Moments, Error> {
     crate::stats::moments_with(data, x, |data, out| match data {
         _ if data.n().saturating_mul(data.d() + 1) < MIN_VALUES => crate::stats::serial(data, out),
+        _ if rayon::current_num_threads() == 1 => crate::stats::serial(data, out),
         Dataset::RowMajor(v) => row_major(v, out),
         Dataset::ColMajor(v) => {
             for (m, col) in out.iter_mut().zip(v.columns()) {
