@@ -33,9 +33,9 @@ use std::vec;
 const MIN_VALUES: usize = 1 << 15;
 /// Values of the per-run results kept at once (1 MiB of f64): the runs are computed in
 /// windows of this size, each window's results added in before the next starts. Small enough
-/// that the results stay in the caches until they are added in (with 8 MiB, row-major
-/// `d` = 256 took 1.36× the serial pass on one thread from DRAM, with 1 MiB 1.13×); large
-/// enough that the windows' joins cost little (with 256 KiB, 1.28×).
+/// that the results stay in the caches until they are added in (every run kept apart, on
+/// one thread from DRAM: with 8 MiB, row-major `d` = 256 took 1.36× the serial pass, with
+/// 1 MiB 1.13×); large enough that the windows' joins cost little (with 256 KiB, 1.28×).
 const WINDOW_VALUES: usize = 1 << 17;
 /// Most tasks per thread in a window.
 const TASKS_PER_THREAD: usize = 2;
