@@ -81,9 +81,11 @@ fn windowed(
     let n8 = n / 8 * 8;
     let runs = n8.div_ceil(run);
     let threads = rayon::current_num_threads().max(1);
-    // One thread: the serial pass itself (tasks would only cut its tiles short).
+    // One thread: the serial pass itself, which is what its tasks would all do running
+    // straight into the totals (they would only cut its tiles short). Without `direct` (the
+    // tests) one thread takes the tasks too, so that the kept-apart runs are tested on it.
     if n.saturating_mul(d) < MIN_VALUES || runs < 2 || (threads == 1 && direct) {
-        return crate::kernels::simd::gradient(data, w, b, grad);
+        return simd::gradient(data, w, b, grad);
     }
     grad.fill(0.0);
     let mut total = Sums {
@@ -299,8 +301,12 @@ fn add_run(total: &mut Sums, grad: &mut [f64], run_grad: &[f64], run: &Sums) {
 /// ```
 pub fn moments(data: &Dataset<'_>, x: &mut [Moments]) -> Result<Moments, Error> {
     crate::stats::moments_with(data, x, |data, out| match data {
-        _ if data.n().saturating_mul(data.d() + 1) < MIN_VALUES => crate::stats::serial(data, out),
-        _ if rayon::current_num_threads() == 1 => crate::stats::serial(data, out),
+        // Few values, or one thread: the serial statistics, the same bits without the tasks.
+        _ if data.n().saturating_mul(data.d() + 1) < MIN_VALUES
+            || rayon::current_num_threads() == 1 =>
+        {
+            crate::stats::serial(data, out)
+        }
         Dataset::RowMajor(v) => row_major(v, out),
         Dataset::ColMajor(v) => {
             for (m, col) in out.iter_mut().zip(v.columns()) {
