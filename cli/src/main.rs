@@ -38,7 +38,8 @@ enum Command {
 /// How a CSV file is read.
 #[derive(Args, Clone)]
 struct CsvArgs {
-    /// Field delimiter: one character, or '\t' for a tab.
+    /// Field delimiter: one character, or '\t' for a tab. With ' ', runs of spaces are one
+    /// separator (columns aligned with spaces).
     #[arg(long, default_value = ",", value_parser = delimiter)]
     delimiter: u8,
     /// The first line is a header [default: detected: a header if none of its fields is a number].

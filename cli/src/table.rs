@@ -98,12 +98,13 @@ fn read_blocks(
         text.extend_from_slice(&more);
     };
     check_delimiter(&record, format.delimiter, line)?;
-    let numeric = record.iter().filter(|f| parse(f).is_some()).count();
+    let numeric = fields(&record, format.delimiter)
+        .filter(|f| parse(f).is_some())
+        .count();
     let is_header = format.header.unwrap_or(numeric == 0);
-    let width = record.len();
+    let width = fields(&record, format.delimiter).count();
     let header: Vec<String> = if is_header {
-        record
-            .iter()
+        fields(&record, format.delimiter)
             .map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned())
             .collect()
     } else {
@@ -186,17 +187,20 @@ pub(crate) struct Rows {
 impl Rows {
     /// Adds one record, or says what is wrong with it.
     pub(crate) fn push(&mut self, record: &csv::ByteRecord, plan: &Plan) -> Result<(), String> {
-        if record.len() != plan.role.len() {
+        let len = match plan.delimiter {
+            b' ' => fields(record, b' ').count(),
+            _ => record.len(),
+        };
+        if len != plan.role.len() {
             return Err(format!(
-                ": {} fields, but the lines before have {}",
-                record.len(),
+                ": {len} fields, but the lines before have {}",
                 plan.role.len()
             ));
         }
         let base = self.x.len();
         self.x.resize(base + plan.d, 0.0);
         let row = &mut self.x[base..];
-        for (col, field) in record.iter().enumerate() {
+        for (col, field) in fields(record, plan.delimiter).enumerate() {
             let Some(v) = parse(field) else {
                 let text = String::from_utf8_lossy(field.trim_ascii());
                 let hint = if text.contains([';', '\t', '|']) && plan.delimiter == b',' {
@@ -328,24 +332,34 @@ impl Plan {
     }
 }
 
+/// A record's fields. With a space as the delimiter, runs of spaces are one separator and
+/// spaces at either end of a line are ignored, as in columns aligned with spaces: the empty
+/// fields between them are dropped. With any other delimiter every field counts.
+fn fields(record: &csv::ByteRecord, delimiter: u8) -> impl Iterator<Item = &[u8]> {
+    let squeeze = delimiter == b' ';
+    record.iter().filter(move |f| !(squeeze && f.is_empty()))
+}
+
 /// An error if the first line has one field but holds a likely delimiter other than the one
 /// in use.
 fn check_delimiter(record: &csv::ByteRecord, delimiter: u8, line: u64) -> Result<(), String> {
-    if record.len() != 1 {
+    let mut all = fields(record, delimiter);
+    let (Some(field), None) = (all.next(), all.next()) else {
         return Ok(());
-    }
-    let field = record.get(0).unwrap_or(&[]);
+    };
+    let field = field.trim_ascii();
     for (c, name) in [
         (b';', "';'"),
         (b'\t', "a tab"),
         (b'|', "'|'"),
         (b',', "','"),
+        (b' ', "a space"),
     ] {
         if c != delimiter && field.contains(&c) {
-            let flag = if c == b'\t' {
-                "'\\t'".to_string()
-            } else {
-                name.to_string()
+            let flag = match c {
+                b'\t' => "'\\t'".to_string(),
+                b' ' => "' '".to_string(),
+                _ => name.to_string(),
             };
             return Err(format!(
                 "line {line} has one field but contains {name}: the file seems to use {name} \
@@ -462,6 +476,25 @@ mod tests {
                     want,
                     "seed {seed}, {threads} threads, blocks of {block}"
                 );
+            }
+            // Spaces for the commas, next to the spaces around the numbers: runs of spaces
+            // are one separator, and the text reads as its comma-separated self.
+            let spaced = t.replace(',', " ");
+            let by_space = Format {
+                delimiter: b' ',
+                header: None,
+            };
+            for (pool, block) in pools.iter().zip([usize::MAX, 97, 1000]) {
+                let got = pool.install(|| {
+                    read_blocks(
+                        spaced.as_bytes(),
+                        &by_space,
+                        &Target::Column(None),
+                        block,
+                        true,
+                    )
+                });
+                assert_eq!(outcome(got), want, "seed {seed}, spaces, blocks of {block}");
             }
         }
         // The texts reach every kind of outcome.

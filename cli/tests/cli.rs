@@ -230,6 +230,49 @@ fn every_thread_count_writes_the_same_model() {
 }
 
 #[test]
+fn columns_aligned_with_spaces_fit_as_their_csv() {
+    let csv = housing();
+    // Right-aligned in columns of 12, two spaces apart, a space at each line's end.
+    let aligned: String = csv
+        .lines()
+        .map(|line| {
+            let cols: Vec<String> = line.split(',').map(|f| format!("{f:>12}")).collect();
+            cols.join("  ") + " \n"
+        })
+        .collect();
+    let models: Vec<Vec<u8>> = [("h.csv", &csv, ","), ("h.txt", &aligned, " ")]
+        .iter()
+        .map(|(name, text, delimiter)| {
+            let path = temp(name, text);
+            let model = temp(&format!("{name}.json"), "");
+            let (code, out, err) = run(&[
+                "fit",
+                path.to_str().unwrap(),
+                "--delimiter",
+                delimiter,
+                "--output",
+                model.to_str().unwrap(),
+            ]);
+            assert_eq!(code, 0, "{name}: {err}");
+            assert!(
+                out.contains("500 samples, 3 features, target 'price'"),
+                "{out}"
+            );
+            std::fs::read(&model).unwrap()
+        })
+        .collect();
+    assert_eq!(models[0], models[1]);
+    // A ragged line is still one.
+    let path = temp("ragged.txt", "a  b  y\n1  2  3\n4  5\n");
+    let (code, _, err) = run(&["fit", path.to_str().unwrap(), "--delimiter", " "]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("line 3: 2 fields, but the lines before have 3"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_diverging_fixed_rate_is_an_error_with_a_hint() {
     let path = temp("h.csv", &housing());
     let (code, _, err) = run(&[
@@ -283,6 +326,11 @@ fn malformed_files_are_clear_errors_with_status_1() {
             "tab.csv",
             "a\tb\ty\n1\t2\t3\n",
             "seems to use a tab as its delimiter; pass --delimiter '\\t'",
+        ),
+        (
+            "space.txt",
+            "a b y\n1 2 3\n",
+            "seems to use a space as its delimiter; pass --delimiter ' '",
         ),
     ] {
         let path = temp(name, content);
