@@ -109,28 +109,36 @@ pub(crate) fn stopped(reason: StopReason) -> &'static str {
     }
 }
 
+/// `n` and the noun, plural unless `n` is one.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
 pub(crate) fn print_report(r: &Report, builtin: bool) {
     if builtin {
         say!(
-            "{}: {} samples, {} features, target '{}' (a built-in data set: give a CSV file to fit your own)",
+            "{}: {}, {}, target '{}' (a built-in data set: give a CSV file to fit your own)",
             r.source,
-            r.rows,
-            r.features.len(),
+            count(r.rows, "sample"),
+            count(r.features.len(), "feature"),
             r.target
         );
     } else {
         say!(
-            "{}: {} samples, {} features, target '{}'",
+            "{}: {}, {}, target '{}'",
             r.source,
-            r.rows,
-            r.features.len(),
+            count(r.rows, "sample"),
+            count(r.features.len(), "feature"),
             r.target
         );
     }
     say!(
-        "holdout: {} training rows, {} test rows",
-        r.train_rows,
-        r.test_rows
+        "holdout: {}, {}",
+        count(r.train_rows, "training row"),
+        count(r.test_rows, "test row")
     );
     let rate = match r.lambda_max {
         Some(l) => format!("rate {:.4} (auto: 1/λ_max, λ_max ≈ {l:.4})", r.rate),
@@ -147,8 +155,8 @@ pub(crate) fn print_report(r: &Report, builtin: bool) {
         "raw features"
     };
     say!(
-        "{solver}, {scaled}, {rate}: {} epochs, {}",
-        r.epochs,
+        "{solver}, {scaled}, {rate}: {}, {}",
+        count(r.epochs, "epoch"),
         r.stopped
     );
     say!("{:<6} {:>14} {:>14}", "", "train", "test");

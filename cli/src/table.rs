@@ -9,6 +9,7 @@ use crate::blocks::{
     BLOCK_MAX, BLOCK_PER_THREAD, Blocks, PIECES_PER_THREAD, byte, byte_of, line_breaks,
     parse_pieces, record_start,
 };
+use crate::report::count;
 
 /// The data of a CSV file: the features row-major, the target, and the column names.
 pub struct Table {
@@ -193,7 +194,8 @@ impl Rows {
         };
         if len != plan.role.len() {
             return Err(format!(
-                ": {len} fields, but the lines before have {}",
+                ": {}, but the lines before have {}",
+                count(len, "field"),
                 plan.role.len()
             ));
         }
@@ -533,7 +535,7 @@ mod tests {
             ),
             (
                 "\n\n1,2\n\n# c\n3\n",
-                "line 6: 1 fields, but the lines before have 2",
+                "line 6: 1 field, but the lines before have 2",
             ),
             ("\n# c\n1,x\n3,4\n", "line 3, column 2: 'x' is not a number"),
         ] {

@@ -262,6 +262,22 @@ fn columns_aligned_with_spaces_fit_as_their_csv() {
         })
         .collect();
     assert_eq!(models[0], models[1]);
+    // One feature and one test row are one, not "1 features".
+    let path = temp("one.txt", " 1  2\n 2  3\n 3  5\n 4  9\n 5 11\n");
+    let (code, out, err) = run(&[
+        "fit",
+        path.to_str().unwrap(),
+        "--delimiter",
+        " ",
+        "--test-fraction",
+        "0.2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("5 samples, 1 feature, target 'x1'"), "{out}");
+    assert!(
+        out.contains("holdout: 4 training rows, 1 test row\n"),
+        "{out}"
+    );
     // A ragged line is still one.
     let path = temp("ragged.txt", "a  b  y\n1  2  3\n4  5\n");
     let (code, _, err) = run(&["fit", path.to_str().unwrap(), "--delimiter", " "]);
