@@ -118,23 +118,17 @@ pub(crate) fn count(n: usize, noun: &str) -> String {
 }
 
 pub(crate) fn print_report(r: &Report, builtin: bool) {
-    if builtin {
-        say!(
-            "{}: {}, {}, target '{}' (a built-in data set: give a CSV file to fit your own)",
-            r.source,
-            count(r.rows, "sample"),
-            count(r.features.len(), "feature"),
-            r.target
-        );
-    } else {
-        say!(
-            "{}: {}, {}, target '{}'",
-            r.source,
-            count(r.rows, "sample"),
-            count(r.features.len(), "feature"),
-            r.target
-        );
-    }
+    let note = match builtin {
+        true => " (a built-in data set: give a CSV file to fit your own)",
+        false => "",
+    };
+    say!(
+        "{}: {}, {}, target '{}'{note}",
+        r.source,
+        count(r.rows, "sample"),
+        count(r.features.len(), "feature"),
+        r.target
+    );
     say!(
         "holdout: {}, {}",
         count(r.train_rows, "training row"),

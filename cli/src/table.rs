@@ -103,7 +103,7 @@ fn read_blocks(
         .filter(|f| parse(f).is_some())
         .count();
     let is_header = format.header.unwrap_or(numeric == 0);
-    let width = fields(&record, format.delimiter).count();
+    let width = field_count(&record, format.delimiter);
     let header: Vec<String> = if is_header {
         fields(&record, format.delimiter)
             .map(|f| String::from_utf8_lossy(f.trim_ascii()).into_owned())
@@ -188,10 +188,7 @@ pub(crate) struct Rows {
 impl Rows {
     /// Adds one record, or says what is wrong with it.
     pub(crate) fn push(&mut self, record: &csv::ByteRecord, plan: &Plan) -> Result<(), String> {
-        let len = match plan.delimiter {
-            b' ' => fields(record, b' ').count(),
-            _ => record.len(),
-        };
+        let len = field_count(record, plan.delimiter);
         if len != plan.role.len() {
             return Err(format!(
                 ": {}, but the lines before have {}",
@@ -338,8 +335,19 @@ impl Plan {
 /// spaces at either end of a line are ignored, as in columns aligned with spaces: the empty
 /// fields between them are dropped. With any other delimiter every field counts.
 fn fields(record: &csv::ByteRecord, delimiter: u8) -> impl Iterator<Item = &[u8]> {
-    let squeeze = delimiter == b' ';
+    let squeeze = delimiter == SQUEEZED;
     record.iter().filter(move |f| !(squeeze && f.is_empty()))
+}
+
+/// The delimiter whose runs are one separator ([`fields`]).
+const SQUEEZED: u8 = b' ';
+
+/// How many [`fields`] the record has: its own count where every field counts.
+fn field_count(record: &csv::ByteRecord, delimiter: u8) -> usize {
+    match delimiter {
+        SQUEEZED => fields(record, delimiter).count(),
+        _ => record.len(),
+    }
 }
 
 /// An error if the first line has one field but holds a likely delimiter other than the one
